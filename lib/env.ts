@@ -1,0 +1,166 @@
+import { z } from "zod";
+
+/**
+ * The one place environment variables are read. Everything is validated once;
+ * the image model and the backend are each chosen here, independently:
+ * - model:   Replicate when REPLICATE_API_TOKEN is set, else the local preview model;
+ * - backend: Supabase when its URL and key are set, else the embedded one (PGlite + disk).
+ * A half-set group is a start-up error naming what is missing, never a silent fallback.
+ */
+
+export const DEFAULT_REPLICATE_VERSION = "2b017d9b67edd2ee1401238df49d75da53c523f36e363881e057f5dc3ed3c5b2";
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const serverSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  APP_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  DATA_DIR: optionalText.transform((value) => value ?? ".data"),
+  LOCAL_AUTH_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  LOCAL_MODEL_DURATION_MS: z.coerce.number().int().min(0).max(600_000).default(4000),
+
+  REPLICATE_API_TOKEN: optionalText,
+  REPLICATE_MODEL_VERSION: optionalText.pipe(
+    z.string().regex(/^[a-f0-9]{64}$/, "must be a 64-character version id").optional(),
+  ),
+  REPLICATE_MODEL: optionalText.pipe(
+    z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must look like owner/name").optional(),
+  ),
+  REPLICATE_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  REPLICATE_WEBHOOK_SIGNING_SECRET: optionalText,
+
+  NEXT_PUBLIC_SUPABASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalText,
+  NEXT_PUBLIC_SUPABASE_ANON_KEY: optionalText,
+  SUPABASE_SERVICE_ROLE_KEY: optionalText,
+
+  MAX_OUTPUT_BYTES: positiveInt(20 * 1024 * 1024),
+  RATE_LIMIT_CREATES_PER_MINUTE: positiveInt(10),
+  RATE_LIMIT_CONCURRENT: positiveInt(2),
+});
+
+type RawServerEnv = z.output<typeof serverSchema>;
+
+export type ModelConfig =
+  | { kind: "local"; durationMs: number }
+  | {
+      kind: "replicate";
+      apiToken: string;
+      /** Exactly one of version or model is set. */
+      version?: string;
+      model?: string;
+      baseUrl?: string;
+      webhookSigningSecret?: string;
+    };
+
+export type BackendConfig =
+  | { kind: "local"; dataDir: string; authSecret?: string }
+  | { kind: "supabase"; url: string; publishableKey: string; serviceRoleKey?: string };
+
+export type ServerEnv = {
+  nodeEnv: RawServerEnv["NODE_ENV"];
+  appUrl?: string;
+  model: ModelConfig;
+  backend: BackendConfig;
+  limits: { maxOutputBytes: number; createsPerMinute: number; concurrent: number };
+};
+
+export class EnvError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid environment configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example.`);
+    this.name = "EnvError";
+  }
+}
+
+export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
+  const parsed = serverSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new EnvError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  const model = chooseModel(env, problems);
+  const backend = chooseBackend(env, problems);
+  if (problems.length > 0) throw new EnvError(problems);
+  return {
+    nodeEnv: env.NODE_ENV,
+    appUrl: env.APP_URL,
+    model: model!,
+    backend: backend!,
+    limits: {
+      maxOutputBytes: env.MAX_OUTPUT_BYTES,
+      createsPerMinute: env.RATE_LIMIT_CREATES_PER_MINUTE,
+      concurrent: env.RATE_LIMIT_CONCURRENT,
+    },
+  };
+}
+
+function chooseModel(env: RawServerEnv, problems: string[]): ModelConfig | undefined {
+  const replicateOnly = [
+    "REPLICATE_MODEL_VERSION",
+    "REPLICATE_MODEL",
+    "REPLICATE_BASE_URL",
+    "REPLICATE_WEBHOOK_SIGNING_SECRET",
+  ] as const;
+  if (!env.REPLICATE_API_TOKEN) {
+    const stray = replicateOnly.filter((name) => env[name] !== undefined);
+    if (stray.length > 0) {
+      problems.push(`REPLICATE_API_TOKEN is missing, but ${stray.join(", ")} ${stray.length > 1 ? "are" : "is"} set`);
+      return undefined;
+    }
+    return { kind: "local", durationMs: env.LOCAL_MODEL_DURATION_MS };
+  }
+  if (env.REPLICATE_MODEL_VERSION && env.REPLICATE_MODEL) {
+    problems.push("set REPLICATE_MODEL_VERSION or REPLICATE_MODEL, not both");
+    return undefined;
+  }
+  return {
+    kind: "replicate",
+    apiToken: env.REPLICATE_API_TOKEN,
+    ...(env.REPLICATE_MODEL ? { model: env.REPLICATE_MODEL } : { version: env.REPLICATE_MODEL_VERSION ?? DEFAULT_REPLICATE_VERSION }),
+    baseUrl: env.REPLICATE_BASE_URL,
+    webhookSigningSecret: env.REPLICATE_WEBHOOK_SIGNING_SECRET,
+  };
+}
+
+function chooseBackend(env: RawServerEnv, problems: string[]): BackendConfig | undefined {
+  const publishableKey = env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY ?? env.NEXT_PUBLIC_SUPABASE_ANON_KEY;
+  const anySupabase = env.NEXT_PUBLIC_SUPABASE_URL || publishableKey || env.SUPABASE_SERVICE_ROLE_KEY;
+  if (!anySupabase) {
+    return { kind: "local", dataDir: env.DATA_DIR, authSecret: env.LOCAL_AUTH_SECRET };
+  }
+  if (!env.NEXT_PUBLIC_SUPABASE_URL) {
+    problems.push("NEXT_PUBLIC_SUPABASE_URL is missing, but other Supabase variables are set");
+  }
+  if (!publishableKey) {
+    problems.push(
+      "NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY (or NEXT_PUBLIC_SUPABASE_ANON_KEY) is missing, but NEXT_PUBLIC_SUPABASE_URL is set",
+    );
+  }
+  if (!env.NEXT_PUBLIC_SUPABASE_URL || !publishableKey) return undefined;
+  return {
+    kind: "supabase",
+    url: env.NEXT_PUBLIC_SUPABASE_URL,
+    publishableKey,
+    serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
+  };
+}
+
+let cached: ServerEnv | undefined;
+
+/** The validated environment of this process, read once. */
+export function getServerEnv(): ServerEnv {
+  cached ??= parseServerEnv(process.env);
+  return cached;
+}
+
+/** For tests that change process.env between cases. */
+export function resetServerEnvForTests(): void {
+  cached = undefined;
+}

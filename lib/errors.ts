@@ -1,0 +1,82 @@
+/**
+ * The one place app errors get a status and a JSON shape. Everything that can
+ * fail for a reason the caller should see throws an AppError; anything else is
+ * logged and answered as a 500 without internals.
+ */
+export type ErrorCode =
+  | "unauthorized"
+  | "bad_request"
+  | "invalid_input"
+  | "not_found"
+  | "conflict"
+  | "rate_limited"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "upstream_error"
+  | "upstream_unavailable"
+  | "internal";
+
+const STATUS: Record<ErrorCode, number> = {
+  unauthorized: 401,
+  bad_request: 400,
+  invalid_input: 422,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  upstream_error: 502,
+  upstream_unavailable: 503,
+  internal: 500,
+};
+
+export type FieldErrors = Record<string, string[]>;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields?: FieldErrors;
+  /** Seconds, for 429 and 503 answers. */
+  readonly retryAfter?: number;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { fields?: FieldErrors; retryAfter?: number; status?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.status = options.status ?? STATUS[code];
+    this.fields = options.fields;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+export type ErrorBody = {
+  error: { code: ErrorCode; message: string; fields?: FieldErrors };
+};
+
+export function toErrorBody(error: AppError): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.fields ? { fields: error.fields } : {}),
+    },
+  };
+}
+
+/** Turns anything thrown into an AppError, hiding what is not meant for users. */
+export function asAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  console.error(error);
+  return new AppError("internal", "Something went wrong on our side. Please try again.");
+}
+
+export function errorResponse(error: unknown): Response {
+  const appError = asAppError(error);
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  if (appError.retryAfter !== undefined) headers["retry-after"] = String(appError.retryAfter);
+  return Response.json(toErrorBody(appError), { status: appError.status, headers });
+}
