@@ -1,0 +1,191 @@
+import "server-only";
+
+import type { PGlite, Transaction } from "@electric-sql/pglite";
+import { AppError } from "@/lib/errors";
+import { withIdentity, type DbIdentity } from "@/lib/local/database";
+import type { ImageRow, PredictionRow, RowStore } from "@/lib/predictions/ports";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_PAGE = 100;
+
+// Timestamps leave Postgres as text with all six fractional digits: a JS Date
+// keeps only milliseconds, and a gallery cursor rounded to milliseconds would
+// skip rows created within the same millisecond.
+const iso = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${column}`;
+
+const PREDICTION_COLUMNS = `id, user_id, model, input, status, error, ${iso("created_at")}, ${iso("completed_at")}`;
+const IMAGE_COLUMNS = `id, user_id, prediction_id, prompt, input, model, storage_path, content_type, bytes, width, height, ${iso("created_at")}`;
+
+/**
+ * RowStore on the embedded database. Every query runs under `identity` (so the
+ * migrations' row-level security applies) and also filters on the userId it is
+ * given, which is what protects rows when the identity is the service role.
+ */
+export function createLocalRowStore({ db, identity }: { db: PGlite; identity: DbIdentity }): RowStore {
+  const run = <T>(fn: (tx: Transaction) => Promise<T>) =>
+    withIdentity(db, identity, fn).catch((error: unknown) => {
+      throw toAppError(error);
+    });
+
+  return {
+    insertPrediction: (row) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<PredictionRow>(
+          `insert into public.predictions (id, user_id, model, input, status)
+           values ($1, $2, $3, $4::jsonb, $5) returning ${PREDICTION_COLUMNS}`,
+          [row.id, row.user_id, row.model, JSON.stringify(row.input), row.status],
+        );
+        return rows[0];
+      }),
+
+    getPrediction: ({ id, userId }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<PredictionRow>(
+          `select ${PREDICTION_COLUMNS} from public.predictions where id = $1 and user_id = $2`,
+          [id, userId],
+        );
+        return rows[0] ?? null;
+      }),
+
+    getPredictionOwner: ({ id }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<{ user_id: string }>("select user_id from public.predictions where id = $1", [id]);
+        return rows[0]?.user_id ?? null;
+      }),
+
+    // Like an update through PostgREST, a row that is not the caller's is left
+    // alone without an error; callers check ownership with getPrediction first.
+    updatePrediction: ({ id, userId, status, error, completedAt }) =>
+      run(async (tx) => {
+        await tx.query(
+          `update public.predictions set status = $3, error = $4, completed_at = $5
+           where id = $1 and user_id = $2`,
+          [id, userId, status, error, completedAt],
+        );
+      }),
+
+    countPredictionsSince: ({ userId, since }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<{ count: number }>(
+          "select count(*)::int as count from public.predictions where user_id = $1 and created_at >= $2",
+          [userId, since],
+        );
+        return rows[0].count;
+      }),
+
+    listRunningPredictions: ({ userId, since }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<PredictionRow>(
+          `select ${PREDICTION_COLUMNS} from public.predictions
+           where user_id = $1 and created_at >= $2 and status in ('starting', 'processing')
+           order by created_at`,
+          [userId, since],
+        );
+        return rows;
+      }),
+
+    getImageByPrediction: ({ predictionId, userId }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<ImageRow>(
+          `select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and user_id = $2`,
+          [predictionId, userId],
+        );
+        return rows[0] ?? null;
+      }),
+
+    // Saves can race (the page, the webhook and the reconcile step may all see
+    // the same success); the unique prediction_id makes the first one win and
+    // everyone gets that row back.
+    insertImage: (row) =>
+      run(async (tx) => {
+        await tx.query(
+          `insert into public.sdxl_images
+             (user_id, prediction_id, prompt, input, model, storage_path, content_type, bytes, width, height)
+           values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)
+           on conflict (prediction_id) do nothing`,
+          [
+            row.user_id,
+            row.prediction_id,
+            row.prompt,
+            JSON.stringify(row.input),
+            row.model,
+            row.storage_path,
+            row.content_type,
+            row.bytes,
+            row.width,
+            row.height,
+          ],
+        );
+        const { rows } = await tx.query<ImageRow>(
+          `select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and user_id = $2`,
+          [row.prediction_id, row.user_id],
+        );
+        if (!rows[0]) throw new AppError("conflict", "This prediction's image belongs to someone else.");
+        return rows[0];
+      }),
+
+    getImage: ({ id, userId }) =>
+      !UUID.test(id)
+        ? Promise.resolve(null)
+        : run(async (tx) => {
+            const { rows } = await tx.query<ImageRow>(
+              `select ${IMAGE_COLUMNS} from public.sdxl_images where id = $1 and user_id = $2`,
+              [id, userId],
+            );
+            return rows[0] ?? null;
+          }),
+
+    listImages: async ({ userId, limit, cursor }) => {
+      if (cursor && !UUID.test(cursor.id)) throw new AppError("bad_request", "Invalid page cursor.");
+      const pageSize = Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE);
+      return run(async (tx) => {
+        const { rows } = cursor
+          ? await tx.query<ImageRow>(
+              `select ${IMAGE_COLUMNS} from public.sdxl_images
+               where user_id = $1 and (sdxl_images.created_at, sdxl_images.id) < ($2::timestamptz, $3::uuid)
+               order by sdxl_images.created_at desc, sdxl_images.id desc limit $4`,
+              [userId, cursor.created_at, cursor.id, pageSize],
+            )
+          : await tx.query<ImageRow>(
+              `select ${IMAGE_COLUMNS} from public.sdxl_images
+               where user_id = $1
+               order by sdxl_images.created_at desc, sdxl_images.id desc limit $2`,
+              [userId, pageSize],
+            );
+        return rows;
+      });
+    },
+
+    deleteImage: ({ id, userId }) =>
+      !UUID.test(id)
+        ? Promise.resolve(null)
+        : run(async (tx) => {
+            const { rows } = await tx.query<ImageRow>(
+              `delete from public.sdxl_images where id = $1 and user_id = $2 returning ${IMAGE_COLUMNS}`,
+              [id, userId],
+            );
+            return rows[0] ?? null;
+          }),
+  };
+}
+
+/** Postgres errors a caller can act on, as AppErrors; anything else unchanged. */
+function toAppError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "42501": // row-level security or privilege: say nothing about whose row it is
+    case "23503": // the referenced prediction or user does not exist
+      return new AppError("not_found", "That prediction was not found.", { cause: error });
+    case "23505":
+      return new AppError("conflict", "That record already exists.", { cause: error });
+    case "23514": // check constraint
+    case "22P02": // malformed uuid
+    case "22007": // malformed timestamp
+    case "22008":
+      return new AppError("bad_request", "The request contained an invalid value.", { cause: error });
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,5 @@
+-- Seed data for `supabase start` / `supabase db reset`.
+--
+-- Intentionally empty: the sdxl-images bucket and its policies come from the
+-- migration, and accounts are made by signing up in the app, so no user with a
+-- known password ever exists in a database this file touched.

@@ -1,0 +1,398 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "@/lib/errors";
+import { closeDatabase, getDatabase, MEMORY_DATA_DIR, openDatabase, withIdentity, type DbIdentity } from "@/lib/local/database";
+import { createLocalFileStore } from "@/lib/local/local-files";
+import { createLocalRowStore } from "@/lib/local/local-rows";
+import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { NewImageRow, RowStore } from "@/lib/predictions/ports";
+
+type User = { id: string; email: string };
+
+const INPUT: GenerationInput = { prompt: "a lighthouse at dusk", width: 1024, height: 1024, num_inference_steps: 30, guidance_scale: 7.5 };
+
+let dataDir: string;
+let db: PGlite;
+let alice: User;
+let bob: User;
+let asAlice: DbIdentity;
+let asBob: DbIdentity;
+let aliceRows: RowStore;
+let bobRows: RowStore;
+
+async function createUser(email: string): Promise<User> {
+  // As PGlite's superuser, the way local sign-up writes auth.users.
+  const { rows } = await db.query<{ id: string }>(
+    "insert into auth.users (email, encrypted_password) values ($1, 'not-a-real-hash') returning id",
+    [email],
+  );
+  return { id: rows[0].id, email };
+}
+
+const predictionId = () => `p${randomUUID().replaceAll("-", "").slice(0, 20)}`;
+
+async function createPrediction(rows: RowStore, user: User) {
+  return rows.insertPrediction({ id: predictionId(), user_id: user.id, model: "local/preview", input: INPUT, status: "starting" });
+}
+
+function imageFor(user: User, predictionIdValue: string): NewImageRow {
+  return {
+    user_id: user.id,
+    prediction_id: predictionIdValue,
+    prompt: INPUT.prompt,
+    input: INPUT,
+    model: "local/preview",
+    storage_path: `${user.id}/${predictionIdValue}.png`,
+    content_type: "image/png",
+    bytes: 1234,
+    width: 1024,
+    height: 1024,
+  };
+}
+
+const bytesOf = (text: string) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  });
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "sdxl-row-security-"));
+  db = await openDatabase(dataDir);
+  alice = await createUser("alice@example.com");
+  bob = await createUser("bob@example.com");
+  asAlice = { kind: "user", user: alice };
+  asBob = { kind: "user", user: bob };
+  aliceRows = createLocalRowStore({ db, identity: asAlice });
+  bobRows = createLocalRowStore({ db, identity: asBob });
+});
+
+afterAll(async () => {
+  await closeDatabase(dataDir);
+  if (db && !db.closed) await db.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("predictions", () => {
+  it("lets the owner read their prediction and hides it from another user", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+
+    expect(await aliceRows.getPrediction({ id: prediction.id, userId: alice.id })).toMatchObject({ id: prediction.id, input: INPUT });
+    expect(await bobRows.getPrediction({ id: prediction.id, userId: alice.id })).toBeNull();
+    expect(await bobRows.getPrediction({ id: prediction.id, userId: bob.id })).toBeNull();
+
+    const raw = await withIdentity(db, asBob, (tx) => tx.query("select id from public.predictions"));
+    expect(raw.rows).toEqual([]);
+  });
+
+  it("does not let another user update someone's prediction", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+
+    await bobRows.updatePrediction({ id: prediction.id, userId: alice.id, status: "canceled", error: "x", completedAt: new Date().toISOString() });
+    const raw = await withIdentity(db, asBob, (tx) =>
+      tx.query("update public.predictions set status = 'failed' where id = $1", [prediction.id]),
+    );
+
+    expect(raw.affectedRows).toBe(0);
+    expect(await aliceRows.getPrediction({ id: prediction.id, userId: alice.id })).toMatchObject({ status: "starting", error: null });
+  });
+
+  it("lets the owner update status, error and completion time", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    const completedAt = "2026-01-02T03:04:05.678Z";
+
+    await aliceRows.updatePrediction({ id: prediction.id, userId: alice.id, status: "failed", error: "NSFW", completedAt });
+
+    const row = await aliceRows.getPrediction({ id: prediction.id, userId: alice.id });
+    expect(row).toMatchObject({ status: "failed", error: "NSFW" });
+    expect(new Date(row!.completed_at!).toISOString()).toBe(completedAt);
+  });
+
+  it("keeps predictions as a ledger: nobody deletes them, not even the owner", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+
+    for (const identity of [asAlice, asBob]) {
+      await expect(
+        withIdentity(db, identity, (tx) => tx.query("delete from public.predictions where id = $1", [prediction.id])),
+      ).rejects.toThrow(/permission denied/);
+    }
+    expect(await aliceRows.getPrediction({ id: prediction.id, userId: alice.id })).not.toBeNull();
+  });
+
+  it("does not let an owner change user_id or created_at, or backdate a new prediction", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+
+    for (const sql of [
+      "update public.predictions set user_id = $2 where id = $1",
+      "update public.predictions set created_at = '2000-01-01' where id = $1 and $2::uuid is not null",
+    ]) {
+      await expect(withIdentity(db, asAlice, (tx) => tx.query(sql, [prediction.id, bob.id]))).rejects.toThrow(/permission denied/);
+    }
+    await expect(
+      withIdentity(db, asAlice, (tx) =>
+        tx.query(
+          "insert into public.predictions (id, user_id, model, input, status, created_at) values ($1, $2, 'm', '{}', 'starting', '2000-01-01')",
+          [predictionId(), alice.id],
+        ),
+      ),
+    ).rejects.toThrow(/permission denied/);
+  });
+
+  it("refuses to record a prediction for someone else", async () => {
+    const attempt = bobRows.insertPrediction({ id: predictionId(), user_id: alice.id, model: "m", input: INPUT, status: "starting" });
+    await expect(attempt).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("rejects a duplicate prediction id as a conflict and a malformed id as a bad request", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    const again = aliceRows.insertPrediction({ id: prediction.id, user_id: alice.id, model: "m", input: INPUT, status: "starting" });
+    await expect(again).rejects.toMatchObject({ code: "conflict" });
+
+    const malformed = aliceRows.insertPrediction({ id: "../etc", user_id: alice.id, model: "m", input: INPUT, status: "starting" });
+    await expect(malformed).rejects.toMatchObject({ code: "bad_request" });
+  });
+
+  it("counts only the user's own recent and running predictions", async () => {
+    const carol = await createUser("carol@example.com");
+    const carolRows = createLocalRowStore({ db, identity: { kind: "user", user: carol } });
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const first = await createPrediction(carolRows, carol);
+    await createPrediction(carolRows, carol);
+    await carolRows.updatePrediction({ id: first.id, userId: carol.id, status: "succeeded", error: null, completedAt: new Date().toISOString() });
+
+    expect(await carolRows.countPredictionsSince({ userId: carol.id, since })).toBe(2);
+    const running = await carolRows.listRunningPredictions({ userId: carol.id, since });
+    expect(running.map((row) => row.status)).toEqual(["starting"]);
+    expect(await bobRows.listRunningPredictions({ userId: carol.id, since })).toEqual([]);
+    expect(await bobRows.countPredictionsSince({ userId: carol.id, since })).toBe(0);
+    expect(await carolRows.countPredictionsSince({ userId: carol.id, since: new Date(Date.now() + 60_000).toISOString() })).toBe(0);
+  });
+});
+
+describe("images", () => {
+  it("hides an owner's images from another user and keeps them from deleting them", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    const image = await aliceRows.insertImage(imageFor(alice, prediction.id));
+
+    expect(await bobRows.getImage({ id: image.id, userId: alice.id })).toBeNull();
+    expect(await bobRows.getImageByPrediction({ predictionId: prediction.id, userId: alice.id })).toBeNull();
+    expect(await bobRows.listImages({ userId: alice.id, limit: 50 })).toEqual([]);
+    expect(await bobRows.deleteImage({ id: image.id, userId: alice.id })).toBeNull();
+
+    const raw = await withIdentity(db, asBob, async (tx) => {
+      const deleted = await tx.query("delete from public.sdxl_images where id = $1", [image.id]);
+      const visible = await tx.query("select id from public.sdxl_images");
+      return { deleted: deleted.affectedRows, visible: visible.rows };
+    });
+    expect(raw).toEqual({ deleted: 0, visible: [] });
+    expect(await aliceRows.getImage({ id: image.id, userId: alice.id })).toEqual(image);
+  });
+
+  it("does not let another user attach an image to someone's prediction", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+
+    await expect(bobRows.insertImage(imageFor(bob, prediction.id))).rejects.toMatchObject({ code: "not_found" });
+    await expect(bobRows.insertImage(imageFor(alice, prediction.id))).rejects.toBeInstanceOf(AppError);
+    expect(await aliceRows.getImageByPrediction({ predictionId: prediction.id, userId: alice.id })).toBeNull();
+  });
+
+  it("does not let a user save an image row as someone else, even for their own prediction", async () => {
+    const prediction = await createPrediction(bobRows, bob);
+    const raw = withIdentity(db, asBob, (tx) =>
+      tx.query(
+        `insert into public.sdxl_images (user_id, prediction_id, prompt, input, model, storage_path, content_type, bytes, width, height)
+         values ($1, $2, 'p', '{}', 'm', $3, 'image/png', 1, 1, 1)`,
+        [alice.id, prediction.id, `${alice.id}/${prediction.id}.png`],
+      ),
+    );
+    await expect(raw).rejects.toThrow(/row-level security/);
+  });
+
+  it("keeps each image inside its owner's storage folder", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    const outside = { ...imageFor(alice, prediction.id), storage_path: `${bob.id}/${prediction.id}.png` };
+    await expect(aliceRows.insertImage(outside)).rejects.toMatchObject({ code: "bad_request" });
+  });
+
+  it("does not let even the service role attach an image to another user's prediction", async () => {
+    const service = createLocalRowStore({ db, identity: { kind: "service" } });
+    const prediction = await createPrediction(aliceRows, alice);
+    await expect(service.insertImage(imageFor(bob, prediction.id))).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("does not let anyone edit a saved image row", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    const image = await aliceRows.insertImage(imageFor(alice, prediction.id));
+    const edit = withIdentity(db, asAlice, (tx) => tx.query("update public.sdxl_images set prompt = 'x' where id = $1", [image.id]));
+    await expect(edit).rejects.toThrow(/permission denied/);
+  });
+
+  it("saves one image per prediction when the save runs twice, one after the other or at once", async () => {
+    const sequential = await createPrediction(aliceRows, alice);
+    const first = await aliceRows.insertImage(imageFor(alice, sequential.id));
+    const second = await aliceRows.insertImage({ ...imageFor(alice, sequential.id), bytes: 999 });
+    expect(second).toEqual(first);
+
+    const concurrent = await createPrediction(aliceRows, alice);
+    const [a, b] = await Promise.all([
+      aliceRows.insertImage(imageFor(alice, concurrent.id)),
+      aliceRows.insertImage(imageFor(alice, concurrent.id)),
+    ]);
+    expect(a).toEqual(b);
+
+    const { rows } = await db.query<{ count: number }>(
+      "select count(*)::int as count from public.sdxl_images where prediction_id = any($1)",
+      [[sequential.id, concurrent.id]],
+    );
+    expect(rows[0].count).toBe(2);
+  });
+
+  it("returns rows with ISO timestamps, numbers and objects", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    const image = await aliceRows.insertImage(imageFor(alice, prediction.id));
+
+    expect(image).toMatchObject({ bytes: 1234, width: 1024, height: 1024, input: INPUT, prediction_id: prediction.id });
+    expect(image.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(Number.isNaN(Date.parse(image.created_at))).toBe(false);
+  });
+
+  it("lists a user's images newest first, page by page, without gaps or repeats", async () => {
+    const dave = await createUser("dave@example.com");
+    const daveRows = createLocalRowStore({ db, identity: { kind: "user", user: dave } });
+    const saved = [];
+    for (let i = 0; i < 5; i++) {
+      const prediction = await createPrediction(daveRows, dave);
+      saved.push(await daveRows.insertImage(imageFor(dave, prediction.id)));
+    }
+    // Same timestamp for two rows: the id must break the tie.
+    await db.query("update public.sdxl_images set created_at = '2026-01-01T00:00:00.000001Z' where id = any($1)", [
+      [saved[1].id, saved[2].id],
+    ]);
+
+    const seen = [];
+    let cursor: { created_at: string; id: string } | undefined;
+    for (;;) {
+      const page = await daveRows.listImages({ userId: dave.id, limit: 2, cursor });
+      if (page.length === 0) break;
+      seen.push(...page);
+      const last = page[page.length - 1];
+      cursor = { created_at: last.created_at, id: last.id };
+    }
+
+    expect(seen.map((row) => row.id).sort()).toEqual(saved.map((row) => row.id).sort());
+    const keys = seen.map((row) => `${row.created_at}|${row.id}`);
+    expect(keys).toEqual([...keys].sort().reverse());
+  });
+
+  it("lets the owner delete their image", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    const image = await aliceRows.insertImage(imageFor(alice, prediction.id));
+    expect(await aliceRows.deleteImage({ id: image.id, userId: alice.id })).toEqual(image);
+    expect(await aliceRows.getImage({ id: image.id, userId: alice.id })).toBeNull();
+  });
+});
+
+describe("files", () => {
+  it("keeps another user from reading, replacing or deleting someone's file", async () => {
+    const aliceFiles = createLocalFileStore({ db, identity: asAlice, dataDir });
+    const bobFiles = createLocalFileStore({ db, identity: asBob, dataDir });
+    const filePath = `${alice.id}/${predictionId()}.png`;
+    await aliceFiles.upload({ path: filePath, body: bytesOf("alice's pixels"), contentType: "image/png", maxBytes: 1000 });
+
+    expect(await bobFiles.open({ path: filePath })).toBeNull();
+    await expect(
+      bobFiles.upload({ path: filePath, body: bytesOf("bob's pixels"), contentType: "image/png", maxBytes: 1000 }),
+    ).rejects.toMatchObject({ code: "not_found" });
+    await bobFiles.remove({ path: filePath });
+
+    const onDisk = path.join(dataDir, "storage", "sdxl-images", filePath);
+    expect(await readFile(onDisk, "utf8")).toBe("alice's pixels");
+    const raw = await withIdentity(db, asBob, (tx) => tx.query("select name from storage.objects"));
+    expect(raw.rows).toEqual([]);
+    const rows = await withIdentity(db, asAlice, (tx) => tx.query("select name from storage.objects where name = $1", [filePath]));
+    expect(rows.rows).toHaveLength(1);
+  });
+
+  it("does not let a user upload a new file into someone else's folder", async () => {
+    const bobFiles = createLocalFileStore({ db, identity: asBob, dataDir });
+    const filePath = `${alice.id}/planted.png`;
+    await expect(
+      bobFiles.upload({ path: filePath, body: bytesOf("x"), contentType: "image/png", maxBytes: 1000 }),
+    ).rejects.toMatchObject({ code: "not_found" });
+    expect(existsSync(path.join(dataDir, "storage", "sdxl-images", filePath))).toBe(false);
+  });
+});
+
+describe("anon", () => {
+  it("sees nothing in predictions, images or storage objects", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    await aliceRows.insertImage(imageFor(alice, prediction.id));
+
+    const asAnon = <T>(sql: string) =>
+      db.transaction(async (tx) => {
+        await tx.exec("set local role anon");
+        return (await tx.query<T>(sql)).rows;
+      });
+
+    await expect(asAnon("select * from public.predictions")).rejects.toThrow(/permission denied/);
+    await expect(asAnon("select * from public.sdxl_images")).rejects.toThrow(/permission denied/);
+    expect(await asAnon("select * from storage.objects")).toEqual([]);
+    await expect(
+      asAnon(`insert into storage.objects (bucket_id, name) values ('sdxl-images', '${alice.id}/anon.png')`),
+    ).rejects.toThrow(/row-level security/);
+  });
+});
+
+describe("service role", () => {
+  it("reaches any user's rows but still only through the user id it is given", async () => {
+    const service = createLocalRowStore({ db, identity: { kind: "service" } });
+    const prediction = await createPrediction(aliceRows, alice);
+
+    expect(await service.getPrediction({ id: prediction.id, userId: alice.id })).toMatchObject({ id: prediction.id });
+    expect(await service.getPrediction({ id: prediction.id, userId: bob.id })).toBeNull();
+  });
+});
+
+describe("migrations", () => {
+  it("applies the migration once, records it, and keeps data across reopening", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    const recorded = () =>
+      db.query<{ version: string; name: string }>("select version, name from supabase_migrations.schema_migrations order by version");
+    const before = (await recorded()).rows;
+    expect(before).toContainEqual({ version: "20261124000000", name: "sdxl_studio" });
+    await db.close();
+
+    // Concurrent first calls share one open: two PGlite instances on one folder would corrupt it.
+    const [first, second] = await Promise.all([getDatabase(dataDir), getDatabase(dataDir)]);
+    expect(first).toBe(second);
+    db = first;
+
+    // A re-run would have failed on "relation already exists" or added a second record.
+    expect((await recorded()).rows).toEqual(before);
+
+    const reopened = createLocalRowStore({ db, identity: asAlice });
+    expect(await reopened.getPrediction({ id: prediction.id, userId: alice.id })).toMatchObject({ id: prediction.id });
+  });
+
+  it("runs the same migration on an in-memory database", async () => {
+    const memory = await openDatabase(MEMORY_DATA_DIR);
+    try {
+      const { rows } = await memory.query<{ version: string }>("select version from supabase_migrations.schema_migrations");
+      expect(rows).toContainEqual({ version: "20261124000000" });
+      const anonRead = memory.transaction(async (tx) => {
+        await tx.exec("set local role anon");
+        return tx.query("select * from public.predictions");
+      });
+      await expect(anonRead).rejects.toThrow(/permission denied/);
+    } finally {
+      await memory.close();
+    }
+  });
+});
