@@ -1,0 +1,278 @@
+import "server-only";
+import { randomBytes, randomInt } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { z } from "zod";
+import { AppError } from "@/lib/errors";
+import type { ImageModel, OutputDownload } from "@/lib/models/image-model";
+import { renderPreview } from "@/lib/models/local-render";
+import { encodePng } from "@/lib/models/png";
+import { generationInputSchema, MAX_SEED, type GenerationInput } from "@/lib/predictions/input-schema";
+import { formatProgressLine } from "@/lib/predictions/progress";
+import type { ModelPrediction } from "@/lib/predictions/types";
+
+/**
+ * The built-in local preview model: a real implementation of the image-model
+ * port that needs no network. It follows Replicate's prediction lifecycle and
+ * JSON shape (starting → processing with tqdm logs → succeeded / failed /
+ * canceled) and renders a real PNG, deterministic in (prompt, seed, size), so
+ * everything downstream (polling, progress, saving, the gallery) runs exactly
+ * as it does against Replicate. It is not SDXL, and the UI says so.
+ *
+ * A prediction is a JSON record on disk holding only what cannot be derived:
+ * the input (with the seed actually used), created_at, the run's duration and,
+ * once canceled, canceled_at. Its status and logs are computed from the clock
+ * on every read, so a prediction carries on across a server restart and any
+ * number of processes agree on it.
+ *
+ * To try the error path without a network, put the marker `[fail]` (any case)
+ * in the prompt: the prediction fails about half way with FAIL_MESSAGE.
+ */
+
+export const LOCAL_MODEL_ID = "local-preview";
+export const FAIL_MARKER = "[fail]";
+export const FAIL_MESSAGE =
+  "The local preview model was asked to fail (the prompt contains [fail]). Remove it and try again.";
+
+// Replicate's ids are 26 lowercase letters and digits; ours look the same, and
+// nothing else ever reaches a file path.
+const ID_PATTERN = /^[a-z0-9]{26}$/;
+const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+const OUTPUT_PREFIX = "local-model://";
+// Replicate queues a prediction briefly before it runs; mirror that so the UI's
+// "starting" state is exercised, without making short runs feel slow.
+const START_FRACTION = 0.1;
+const MAX_START_MS = 500;
+
+const recordSchema = z.object({
+  id: z.string().regex(ID_PATTERN),
+  input: generationInputSchema.extend({ seed: z.number().int().min(0).max(MAX_SEED) }),
+  created_at: z.iso.datetime(),
+  duration_ms: z.number().int().min(0),
+  canceled_at: z.iso.datetime().nullable(),
+});
+type PredictionRecord = z.output<typeof recordSchema>;
+
+export type LocalModelOptions = {
+  /** The app's data folder; the model keeps its files under `<dataDir>/local-model/`. */
+  dataDir: string;
+  /**
+   * How long a run takes from create to succeeded (0: done on the first get).
+   * Each record keeps the duration it was created with, so changing this
+   * between restarts never rewinds or skips a prediction already running.
+   */
+  durationMs: number;
+  now?: () => number;
+};
+
+export function createLocalModel({ dataDir, durationMs, now = () => Date.now() }: LocalModelOptions): ImageModel {
+  const root = path.join(dataDir, "local-model");
+  const predictionsDir = path.join(root, "predictions");
+  const outputsDir = path.join(root, "outputs");
+  // One render per output at a time in this process; the cached file serves the rest.
+  const rendering = new Map<string, Promise<void>>();
+
+  async function load(id: string): Promise<PredictionRecord> {
+    if (typeof id !== "string" || !ID_PATTERN.test(id)) throw notFound();
+    let text: string;
+    try {
+      text = await readFile(path.join(predictionsDir, `${id}.json`), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw notFound();
+      throw error;
+    }
+    const parsed = recordSchema.safeParse(JSON.parse(text));
+    // A damaged record is our bug or a disk problem, not the caller's: let it surface as a 500.
+    if (!parsed.success || parsed.data.id !== id) throw new Error(`Local prediction record ${id} is malformed.`);
+    return parsed.data;
+  }
+
+  async function save(record: PredictionRecord): Promise<void> {
+    await mkdir(predictionsDir, { recursive: true });
+    await writeAtomically(path.join(predictionsDir, `${record.id}.json`), JSON.stringify(record));
+  }
+
+  async function ensureOutput(record: PredictionRecord): Promise<string> {
+    const file = path.join(outputsDir, `${record.id}.png`);
+    if (await exists(file)) return file;
+    let running = rendering.get(record.id);
+    if (!running) {
+      running = (async () => {
+        const { prompt, seed, width, height } = record.input;
+        const png = encodePng({ width, height, pixels: renderPreview({ prompt, seed, width, height }) });
+        await mkdir(outputsDir, { recursive: true });
+        await writeAtomically(file, png);
+      })().finally(() => rendering.delete(record.id));
+      rendering.set(record.id, running);
+    }
+    await running;
+    return file;
+  }
+
+  return {
+    id: LOCAL_MODEL_ID,
+    displayName: "Local preview model",
+    isLocalPreview: true,
+
+    // There are no webhooks to send locally: the app's polling and reconcile
+    // step see the result, which is also how Replicate runs without APP_URL.
+    async create(input: GenerationInput): Promise<ModelPrediction> {
+      const parsed = generationInputSchema.safeParse(input);
+      if (!parsed.success) throw new AppError("invalid_input", "These settings are not valid for the local preview model.");
+      const record: PredictionRecord = {
+        id: newId(),
+        // The seed is chosen here and stored, so any result can be reproduced from its input.
+        input: { ...parsed.data, seed: parsed.data.seed ?? randomInt(0, MAX_SEED + 1) },
+        created_at: new Date(now()).toISOString(),
+        duration_ms: Math.max(0, Math.floor(durationMs)),
+        canceled_at: null,
+      };
+      await save(record);
+      // Like Replicate, create always answers "starting", even when the run is instant.
+      return shapeOf(record);
+    },
+
+    async get(id: string): Promise<ModelPrediction> {
+      return describe(await load(id), now());
+    },
+
+    async cancel(id: string): Promise<ModelPrediction> {
+      const record = await load(id);
+      const current = describe(record, now());
+      if (current.status !== "starting" && current.status !== "processing") return current;
+      const canceled = { ...record, canceled_at: new Date(now()).toISOString() };
+      await save(canceled);
+      return describe(canceled, now());
+    },
+
+    async openOutput(prediction: ModelPrediction): Promise<OutputDownload> {
+      // Only ever our own output for this very prediction, and only the stored
+      // record decides what is rendered: nothing in `prediction` but its id is trusted.
+      const url = Array.isArray(prediction.output) && prediction.output.length === 1 ? prediction.output[0] : prediction.output;
+      if (prediction.status !== "succeeded" || !ID_PATTERN.test(prediction.id) || url !== `${OUTPUT_PREFIX}${prediction.id}.png`) {
+        throw new AppError("upstream_error", "The local preview model can only open its own finished images.");
+      }
+      const record = await load(prediction.id);
+      if (describe(record, now()).status !== "succeeded") {
+        throw new AppError("upstream_error", "This local preview image is not ready.");
+      }
+      const file = await ensureOutput(record);
+      const { size } = await stat(file);
+      return {
+        body: Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>,
+        contentType: "image/png",
+        contentLength: size,
+      };
+    },
+  };
+}
+
+type Timeline = { created: number; startDelay: number; duration: number; failAt: number };
+
+function timelineOf(record: PredictionRecord): Timeline {
+  const created = Date.parse(record.created_at);
+  const duration = record.duration_ms;
+  const startDelay = Math.min(duration * START_FRACTION, MAX_START_MS);
+  const fails = record.input.prompt.toLowerCase().includes(FAIL_MARKER);
+  return { created, duration, startDelay, failAt: fails ? startDelay + (duration - startDelay) / 2 : Infinity };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The prediction as Replicate would report it at `at` (ms since the epoch). */
+function describe(record: PredictionRecord, at: number): ModelPrediction {
+  const { created, duration, startDelay, failAt } = timelineOf(record);
+  const idle = { ...shapeOf(record), status: "starting" as const };
+  // Every state below is "the run as of `elapsed` ms", ended one way or another.
+  const asOf = (elapsed: number) => ({
+    ...idle,
+    logs: logsAt(record, elapsed),
+    started_at: elapsed >= startDelay ? iso(created + startDelay) : null,
+  });
+
+  if (record.canceled_at !== null) {
+    return { ...asOf(Date.parse(record.canceled_at) - created), status: "canceled", completed_at: record.canceled_at };
+  }
+  const elapsed = at - created;
+  if (elapsed >= failAt) {
+    return { ...asOf(failAt), status: "failed", error: FAIL_MESSAGE, completed_at: iso(created + failAt) };
+  }
+  if (elapsed >= duration) {
+    return {
+      ...asOf(duration),
+      status: "succeeded",
+      output: [`${OUTPUT_PREFIX}${record.id}.png`],
+      completed_at: iso(created + duration),
+    };
+  }
+  if (elapsed < startDelay) return idle;
+  return { ...asOf(elapsed), status: "processing" };
+}
+
+/** A fresh prediction in Replicate's shape: queued, nothing logged or produced yet. */
+function shapeOf(record: PredictionRecord): ModelPrediction {
+  return {
+    id: record.id,
+    model: LOCAL_MODEL_ID,
+    version: null,
+    input: record.input,
+    logs: "",
+    output: null,
+    error: null,
+    status: "starting",
+    created_at: record.created_at,
+    started_at: null,
+    completed_at: null,
+  };
+}
+
+/** What a diffusers pipeline would have printed `elapsed` ms into the run: one tqdm line per finished step. */
+function logsAt(record: PredictionRecord, elapsed: number): string {
+  const { duration, startDelay } = timelineOf(record);
+  if (elapsed < startDelay) return "";
+  const total = record.input.num_inference_steps;
+  const stepMs = (duration - startDelay) / total;
+  const done = stepMs > 0 ? Math.min(total, Math.floor((elapsed - startDelay) / stepMs)) : total;
+  const lines = [`Using seed: ${record.input.seed}`];
+  for (let n = 0; n <= done; n++) lines.push(formatProgressLine({ n, total, elapsedMs: n * stepMs }));
+  return `${lines.join("\n")}\n`;
+}
+
+function newId(): string {
+  let id = "";
+  while (id.length < 26) {
+    for (const byte of randomBytes(32)) {
+      // 252 = 7 * 36: rejecting the top four values keeps every character equally likely.
+      if (byte < 252 && id.length < 26) id += ID_ALPHABET[byte % 36];
+    }
+  }
+  return id;
+}
+
+// Readers never see a half-written file: write beside it, then rename over it.
+async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
+  const temporary = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, file);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+}
+
+function notFound(): AppError {
+  return new AppError("not_found", "Prediction not found.");
+}
