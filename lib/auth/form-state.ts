@@ -1,0 +1,7 @@
+/** The state sign-in and sign-up forms render; returned by their server actions. */
+export type AuthFormState = {
+  error?: string;
+  fields?: { email?: string[]; password?: string[] };
+  /** Echoed back so a failed attempt does not clear what the person typed. */
+  email?: string;
+};

@@ -1,0 +1,60 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { jwtVerify, SignJWT } from "jose";
+import type { SessionUser } from "@/lib/predictions/ports";
+
+/**
+ * Local sessions are JWTs with Supabase's claim shape (sub, email, role, aud), so
+ * the same claims can be handed to Postgres as `request.jwt.claims` and the
+ * migrations' policies read them through auth.uid().
+ */
+export const SESSION_TTL_SECONDS = 60 * 60 * 24 * 7;
+const ISSUER = "sdxl-studio-local";
+const AUDIENCE = "authenticated";
+
+/**
+ * The signing key: LOCAL_AUTH_SECRET when set, else a random key created once
+ * and kept beside the database, so `npm run local` needs no configuration and
+ * sessions survive restarts (and die with the data folder, as they should).
+ */
+export async function loadSigningKey(dataDir: string, configured?: string): Promise<Uint8Array> {
+  if (configured) return new TextEncoder().encode(configured);
+  const file = path.join(dataDir, "auth-secret");
+  try {
+    return Buffer.from((await readFile(file, "utf8")).trim(), "base64");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("base64");
+  // "wx": if another process created it first, keep theirs.
+  await writeFile(file, secret, { mode: 0o600, flag: "wx" }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EEXIST") throw error;
+  });
+  return Buffer.from((await readFile(file, "utf8")).trim(), "base64");
+}
+
+export async function signSessionToken(user: SessionUser, key: Uint8Array): Promise<string> {
+  return new SignJWT({ email: user.email, role: "authenticated" })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(user.id)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${SESSION_TTL_SECONDS}s`)
+    .sign(key);
+}
+
+export async function verifySessionToken(token: string, key: Uint8Array): Promise<SessionUser | null> {
+  try {
+    const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] });
+    if (typeof payload.sub !== "string" || typeof payload.email !== "string" || payload.role !== "authenticated") {
+      return null;
+    }
+    return { id: payload.sub, email: payload.email };
+  } catch {
+    return null;
+  }
+}

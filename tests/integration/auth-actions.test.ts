@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { testCookies } from "@/tests/support/cookie-jar";
+import { startLocalApp, type LocalApp } from "@/tests/support/local-app";
+
+vi.mock("next/headers", () => ({ cookies: async () => testCookies }));
+
+const { signIn, signUp, signOut } = await import("@/app/(auth)/actions");
+
+let app: LocalApp;
+beforeAll(async () => {
+  app = await startLocalApp();
+});
+afterAll(() => app.stop());
+beforeEach(() => testCookies.clear());
+
+function form(fields: Record<string, string>) {
+  const data = new FormData();
+  for (const [name, value] of Object.entries(fields)) data.set(name, value);
+  return data;
+}
+
+/** Server actions redirect by throwing Next's redirect error; this reads where to. */
+async function redirectOf(run: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await run;
+    return undefined;
+  } catch (error) {
+    const digest = (error as { digest?: string }).digest ?? "";
+    if (!digest.startsWith("NEXT_REDIRECT")) throw error;
+    return digest.split(";")[2];
+  }
+}
+
+describe("sign-up, sign-in and sign-out", () => {
+  it("signs a new person up, sets an HttpOnly session cookie and goes to the checked next path", async () => {
+    const target = await redirectOf(
+      signUp({}, form({ email: "New@Example.com ", password: "long enough", next: "/dashboard?x=1" })),
+    );
+    expect(target).toBe("/dashboard?x=1");
+    const user = await app.context.auth.getUser(testCookies);
+    expect(user?.email).toBe("new@example.com");
+  });
+
+  it("never redirects off the site, whatever next says", async () => {
+    const target = await redirectOf(
+      signUp({}, form({ email: "other@example.com", password: "long enough", next: "https://evil.example" })),
+    );
+    expect(target).toBe("/dashboard/generate");
+  });
+
+  it("explains field problems in words and keeps the email", async () => {
+    const state = await signUp({}, form({ email: "not-an-email", password: "short" }));
+    expect(state).toEqual({
+      email: "not-an-email",
+      fields: { email: ["Enter a valid email address."], password: ["Use at least 8 characters."] },
+    });
+    expect(testCookies.has("sdxl-session")).toBe(false);
+  });
+
+  it("refuses a second account for the same email", async () => {
+    await redirectOf(signUp({}, form({ email: "twice@example.com", password: "long enough" })));
+    testCookies.clear();
+    const state = await signUp({}, form({ email: "TWICE@example.com", password: "another one" }));
+    expect(state.error).toBe("An account with this email already exists. Sign in instead.");
+  });
+
+  it("signs in with the right password only, without saying which part was wrong", async () => {
+    await redirectOf(signUp({}, form({ email: "sam@example.com", password: "right password" })));
+    testCookies.clear();
+
+    expect(await signIn({}, form({ email: "sam@example.com", password: "wrong password" }))).toEqual({
+      email: "sam@example.com",
+      error: "Wrong email or password.",
+    });
+    expect(await signIn({}, form({ email: "nobody@example.com", password: "right password" }))).toMatchObject({
+      error: "Wrong email or password.",
+    });
+    expect(testCookies.has("sdxl-session")).toBe(false);
+
+    expect(await redirectOf(signIn({}, form({ email: "sam@example.com", password: "right password" })))).toBe(
+      "/dashboard/generate",
+    );
+    expect((await app.context.auth.getUser(testCookies))?.email).toBe("sam@example.com");
+  });
+
+  it("signs out by clearing the session", async () => {
+    await redirectOf(signUp({}, form({ email: "bye@example.com", password: "long enough" })));
+    expect(await redirectOf(signOut())).toBe("/login");
+    expect(await app.context.auth.getUser(testCookies)).toBeNull();
+  });
+});
