@@ -1,0 +1,33 @@
+import "server-only";
+import { errorResponse } from "@/lib/errors";
+import type { SessionUser } from "@/lib/predictions/ports";
+import { requireUser, type AppContext } from "@/lib/server-context";
+
+type RouteContext<P> = { params: Promise<P> };
+
+export type AuthedRequest<P> = {
+  request: Request;
+  user: SessionUser;
+  context: AppContext;
+  params: P;
+};
+
+/**
+ * Every route handler that acts for a person goes through here: the session is
+ * checked before the handler runs (401 otherwise), and anything thrown becomes
+ * the JSON error shape with the right status, never a stack trace.
+ */
+export function withUser<P = Record<string, never>>(handler: (args: AuthedRequest<P>) => Promise<Response>) {
+  return async (request: Request, route: RouteContext<P>): Promise<Response> => {
+    try {
+      const { user, context } = await requireUser();
+      return await handler({ request, user, context, params: await route.params });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+export function json(body: unknown, init: { status?: number } = {}): Response {
+  return Response.json(body, { status: init.status ?? 200, headers: { "cache-control": "no-store" } });
+}

@@ -1,0 +1,70 @@
+import { AppError } from "@/lib/errors";
+import type { Backend, ImageCursor, SessionUser } from "@/lib/predictions/ports";
+import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { GalleryImage } from "@/lib/predictions/types";
+
+export const GALLERY_PAGE_SIZE = 24;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Cursors travel in URLs as `<created_at>_<id>`; anything unreadable means "first page". */
+export function encodeCursor(cursor: ImageCursor): string {
+  return `${cursor.created_at}_${cursor.id}`;
+}
+
+export function decodeCursor(value: string | undefined): ImageCursor | undefined {
+  const match = value?.match(/^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)_([0-9a-f-]{36})$/);
+  return match ? { created_at: match[1], id: match[2] } : undefined;
+}
+
+export async function listGallery({
+  user,
+  backend,
+  cursor,
+  limit = GALLERY_PAGE_SIZE,
+}: {
+  user: SessionUser;
+  backend: Backend;
+  cursor?: ImageCursor;
+  limit?: number;
+}): Promise<{ images: GalleryImage[]; nextCursor: string | null }> {
+  // One row more than shown tells whether another page exists.
+  const rows = await backend.rows.listImages({ userId: user.id, limit: limit + 1, cursor });
+  const page = rows.slice(0, limit);
+  const urls = await backend.files.displayUrls({ paths: page.map((row) => row.storage_path) });
+  const images = page.map<GalleryImage>((row) => ({
+    id: row.id,
+    predictionId: row.prediction_id,
+    url: urls.get(row.storage_path) ?? "",
+    prompt: row.prompt,
+    input: row.input,
+    model: row.model,
+    width: row.width,
+    height: row.height,
+    createdAt: row.created_at,
+  }));
+  const last = page.at(-1);
+  return { images, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+/** Deletes the row first (the image disappears for the person at once), then its file. */
+export async function deleteImage({ user, backend, imageId }: { user: SessionUser; backend: Backend; imageId: string }) {
+  if (!UUID_PATTERN.test(imageId)) throw new AppError("not_found", "Image not found.");
+  const deleted = await backend.rows.deleteImage({ id: imageId, userId: user.id });
+  if (!deleted) throw new AppError("not_found", "Image not found.");
+  await backend.files.remove({ path: deleted.storage_path });
+}
+
+/** The settings an image was made with, for "use these settings again"; undefined when not the person's. */
+export async function findImageSettings({
+  user,
+  backend,
+  imageId,
+}: {
+  user: SessionUser;
+  backend: Backend;
+  imageId: string;
+}): Promise<GenerationInput | undefined> {
+  if (!UUID_PATTERN.test(imageId)) return undefined;
+  const image = await backend.rows.getImage({ id: imageId, userId: user.id });
+  return image?.input;
+}

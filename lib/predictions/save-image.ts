@@ -1,0 +1,100 @@
+import { AppError } from "@/lib/errors";
+import type { ImageModel } from "@/lib/models/image-model";
+import { detectImageType, peekStream, readPngSize, SIGNATURE_BYTES } from "@/lib/predictions/image-signature";
+import type { Backend, ImageRow } from "@/lib/predictions/ports";
+import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
+
+type SaveArgs = {
+  userId: string;
+  predictionId: string;
+  backend: Backend;
+  model: ImageModel;
+  maxBytes: number;
+};
+
+// One save per prediction at a time in this process: a poll, the page's server
+// action and a webhook often arrive together. Across processes the storage path
+// and the unique prediction_id keep the result to one file and one row.
+const inFlight = new Map<string, Promise<ImageRow>>();
+
+/**
+ * Copies a succeeded prediction's output into storage and records it. Reads
+ * the prediction again from the model, so nothing the browser says is trusted,
+ * and is idempotent: every call for the same prediction returns the same row.
+ */
+export function saveGeneratedImage(args: SaveArgs): Promise<ImageRow> {
+  const key = `${args.userId}/${args.predictionId}`;
+  const running = inFlight.get(key);
+  if (running) return running;
+  const saving = save(args).finally(() => inFlight.delete(key));
+  inFlight.set(key, saving);
+  return saving;
+}
+
+async function save({ userId, predictionId, backend, model, maxBytes }: SaveArgs): Promise<ImageRow> {
+  const { rows, files } = backend;
+  if (!PREDICTION_ID_PATTERN.test(predictionId)) throw new AppError("not_found", "Prediction not found.");
+  const row = await rows.getPrediction({ id: predictionId, userId });
+  if (!row) throw new AppError("not_found", "Prediction not found.");
+  const existing = await rows.getImageByPrediction({ predictionId, userId });
+  if (existing) return existing;
+
+  const prediction = await model.get(predictionId);
+  if (prediction.status !== "succeeded") {
+    throw new AppError("conflict", prediction.error ?? "This image is not ready to save yet.");
+  }
+
+  const download = await model.openOutput(prediction);
+  if (download.contentLength !== null && download.contentLength > maxBytes) {
+    // Not awaited: a cancel can stall on some bodies, and the error stands either way.
+    void download.body.cancel().catch(() => undefined);
+    throw new AppError("payload_too_large", "The generated image is larger than this app accepts.");
+  }
+  const { head, body } = await peekStream(download.body, SIGNATURE_BYTES);
+  const type = detectImageType(head);
+  if (!type || !isImageContentType(download.contentType)) {
+    void body.cancel().catch(() => undefined);
+    throw new AppError("upstream_error", "The model returned something that is not an image.");
+  }
+
+  const storagePath = `${userId}/${predictionId}.${type.extension}`;
+  const { bytes } = await files.upload({ path: storagePath, body, contentType: type.contentType, maxBytes });
+  const size = readPngSize(head) ?? { width: row.input.width, height: row.input.height };
+
+  let image: ImageRow;
+  try {
+    image = await rows.insertImage({
+      user_id: userId,
+      prediction_id: predictionId,
+      prompt: row.input.prompt,
+      input: row.input,
+      model: row.model,
+      storage_path: storagePath,
+      content_type: type.contentType,
+      bytes,
+      width: size.width,
+      height: size.height,
+    });
+  } catch (error) {
+    // A file without its row is invisible and never cleaned up; remove it
+    // unless another save recorded it meanwhile.
+    const recorded = await rows.getImageByPrediction({ predictionId, userId }).catch(() => null);
+    if (recorded) return recorded;
+    await files.remove({ path: storagePath }).catch(() => undefined);
+    throw error;
+  }
+
+  await rows.updatePrediction({
+    id: predictionId,
+    userId,
+    status: "succeeded",
+    error: null,
+    completedAt: prediction.completed_at ?? new Date().toISOString(),
+  });
+  return image;
+}
+
+function isImageContentType(contentType: string): boolean {
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  return type.startsWith("image/") || type === "application/octet-stream";
+}

@@ -1,0 +1,86 @@
+import "server-only";
+import { cookies } from "next/headers";
+import type { AuthService } from "@/lib/auth/auth-service";
+import { getServerEnv, type ServerEnv } from "@/lib/env";
+import { AppError } from "@/lib/errors";
+import type { ImageModel } from "@/lib/models/image-model";
+import type { Backend, SessionUser } from "@/lib/predictions/ports";
+
+/**
+ * The composition root: the one place that turns the validated env into the
+ * model, auth and storage the app runs on. Everything else receives these.
+ */
+
+export type ServedFile = { body: ReadableStream<Uint8Array>; contentType: string; bytes: number };
+
+export type BackendRuntime = {
+  auth: AuthService;
+  /** Rows and files as this person: row-level security applies. */
+  backendFor(user: SessionUser): Backend;
+  /** Rows and files with no session (webhooks, reconcile): callers must pass the owner's id. */
+  serviceBackend(): Backend;
+  /** Local mode serves its own files; cloud mode hands out signed URLs instead. */
+  openFile?(user: SessionUser, path: string): Promise<ServedFile | null>;
+  /** Releases what the backend holds open (the embedded database); used by tests and scripts. */
+  close?(): Promise<void>;
+};
+
+export type AppContext = BackendRuntime & { env: ServerEnv; model: ImageModel };
+
+async function createAppContext(): Promise<AppContext> {
+  const env = getServerEnv();
+  const secureCookies = env.appUrl?.startsWith("https://") ?? false;
+  const [model, backend] = await Promise.all([createModel(env), createBackend(env, secureCookies)]);
+  return { env, model, ...backend };
+}
+
+async function createModel(env: ServerEnv): Promise<ImageModel> {
+  if (env.model.kind === "local") {
+    const { createLocalModel } = await import("@/lib/models/local-model");
+    // The local model keeps its own state beside the local database; with a
+    // Supabase backend it still needs a folder of its own.
+    const dataDir = env.backend.kind === "local" ? env.backend.dataDir : ".data";
+    return createLocalModel({ dataDir, durationMs: env.model.durationMs });
+  }
+  const { createReplicateModel } = await import("@/lib/models/replicate");
+  return createReplicateModel(env.model);
+}
+
+async function createBackend(env: ServerEnv, secureCookies: boolean): Promise<BackendRuntime> {
+  if (env.backend.kind === "local") {
+    const { createLocalBackend } = await import("@/lib/local/local-backend");
+    return createLocalBackend(env.backend, { secureCookies });
+  }
+  const { createSupabaseBackend } = await import("@/lib/supabase/supabase-backend");
+  return createSupabaseBackend(env.backend);
+}
+
+// Kept on globalThis: Next can evaluate this module more than once per process,
+// and there must be one database handle.
+const holder = globalThis as typeof globalThis & { __sdxlAppContext?: Promise<AppContext> };
+
+export function getAppContext(): Promise<AppContext> {
+  holder.__sdxlAppContext ??= createAppContext().catch((error) => {
+    holder.__sdxlAppContext = undefined;
+    throw error;
+  });
+  return holder.__sdxlAppContext;
+}
+
+export function resetAppContextForTests(): void {
+  holder.__sdxlAppContext = undefined;
+}
+
+/** The signed-in person of the current request, or null. */
+export async function getCurrentUser(): Promise<SessionUser | null> {
+  const context = await getAppContext();
+  return context.auth.getUser(await cookies());
+}
+
+/** The signed-in person of the current request; AppError("unauthorized") otherwise. */
+export async function requireUser(): Promise<{ user: SessionUser; context: AppContext }> {
+  const context = await getAppContext();
+  const user = await context.auth.getUser(await cookies());
+  if (!user) throw new AppError("unauthorized", "Sign in to continue.");
+  return { user, context };
+}
