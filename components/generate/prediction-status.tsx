@@ -1,0 +1,180 @@
+"use client";
+
+import Link from "next/link";
+import { useId } from "react";
+import { ElapsedTime } from "@/components/generate/elapsed-time";
+import { isActiveStage, STAGE_DESCRIPTIONS, STAGE_LABELS, type Stage } from "@/components/generate/prediction-stage";
+import type { PredictionState } from "@/components/generate/use-prediction";
+import { Button, buttonClasses } from "@/components/ui/button";
+import { cx } from "@/components/ui/class-names";
+import { Notice } from "@/components/ui/notice";
+import { ProgressBar } from "@/components/ui/progress-bar";
+import { useFocusOnMount } from "@/components/ui/use-focus-on-mount";
+import type { ImageView } from "@/lib/predictions/types";
+
+export type PredictionStatusProps = {
+  state: PredictionState;
+  /** What the person typed; used as alt text until the server's copy of the input is known. */
+  prompt: string;
+  onGenerateAnother: () => void;
+};
+
+/**
+ * The panel for one prediction: stage, progress, elapsed time, then the image or
+ * the error. Mount it with `key={predictionId}` so focus lands here for each new run.
+ */
+export function PredictionStatus({ state, prompt, onGenerateAnother }: PredictionStatusProps) {
+  const { view, stage, percent, image, pollFailure, saveFailure } = state;
+  const headingId = useId();
+  const panelRef = useFocusOnMount<HTMLElement>();
+  const stalled = Boolean(saveFailure) || Boolean(pollFailure?.fatal);
+  const running = isActiveStage(stage) && !stalled;
+  const label = STAGE_LABELS[stage];
+  const alt = view?.input.prompt ?? prompt;
+
+  return (
+    <section
+      ref={panelRef}
+      tabIndex={-1}
+      aria-labelledby={headingId}
+      className="space-y-4 rounded-xl border bg-surface p-4 shadow-xs sm:p-5"
+    >
+      <h2 id={headingId} className="sr-only">
+        Generation status
+      </h2>
+      <div className="flex items-start justify-between gap-4">
+        <div className="min-w-0 space-y-0.5">
+          <p aria-live="polite" aria-atomic="true" className="flex items-center gap-2 text-sm font-semibold">
+            <StageDot stage={stage} running={running} />
+            <span className="sr-only">Status: </span>
+            <span>{label}</span>
+          </p>
+          <p className="text-sm text-muted">{STAGE_DESCRIPTIONS[stage]}</p>
+        </div>
+        {view ? <ElapsedTime since={view.created_at} running={running} /> : null}
+      </div>
+
+      {stage === "failed" || stage === "canceled" ? null : (
+        <div className="flex items-center gap-3">
+          <ProgressBar value={percent} label={label.toLowerCase()} className="flex-1" />
+          {state.cancel ? (
+            <Button size="sm" variant="ghost" onClick={state.cancel} disabled={state.isCanceling}>
+              {state.isCanceling ? "Canceling…" : "Cancel"}
+            </Button>
+          ) : null}
+        </div>
+      )}
+      {state.cancelFailure ? (
+        <p role="alert" className="text-sm text-danger">
+          {state.cancelFailure}
+        </p>
+      ) : null}
+
+      {pollFailure ? <PollFailureNotice failure={pollFailure} /> : null}
+
+      {stage === "failed" ? (
+        <FocusedNotice tone="error" title="Generation failed">
+          {view?.error ?? "The model did not say why. Please try again."}
+        </FocusedNotice>
+      ) : null}
+      {stage === "canceled" ? (
+        <FocusedNotice title="Nothing was saved.">Change anything you like and generate again.</FocusedNotice>
+      ) : null}
+
+      {saveFailure ? (
+        <FocusedNotice tone="error" title="The image could not be saved">
+          <p>{saveFailure}</p>
+          <Button size="sm" variant="secondary" className="mt-2" onClick={state.retrySave} disabled={state.isSaving}>
+            {state.isSaving ? "Saving…" : "Try again"}
+          </Button>
+        </FocusedNotice>
+      ) : null}
+
+      {image ? (
+        <ImageResult image={image} alt={alt} onGenerateAnother={onGenerateAnother} />
+      ) : running && view ? (
+        <ImagePlaceholder width={view.input.width} height={view.input.height} />
+      ) : null}
+    </section>
+  );
+}
+
+function ImageResult({ image, alt, onGenerateAnother }: { image: ImageView; alt: string; onGenerateAnother: () => void }) {
+  return (
+    <div className="space-y-4">
+      {/* A plain img: the URL is an authenticated same-origin route or a short-lived signed URL,
+          neither of which the image optimizer can fetch on the person's behalf. */}
+      {/* eslint-disable-next-line @next/next/no-img-element */}
+      <img
+        src={image.url}
+        alt={alt}
+        width={image.width}
+        height={image.height}
+        className="mx-auto h-auto max-h-[75vh] w-auto max-w-full rounded-lg border bg-surface-strong"
+      />
+      <div className="flex flex-wrap gap-2">
+        <Button onClick={onGenerateAnother}>Generate another</Button>
+        <Link href="/dashboard" className={buttonClasses({ variant: "secondary" })}>
+          View in gallery
+        </Link>
+        <a href={image.url} download className={buttonClasses({ variant: "ghost" })}>
+          Download
+        </a>
+      </div>
+    </div>
+  );
+}
+
+function ImagePlaceholder({ width, height }: { width: number; height: number }) {
+  return (
+    <div
+      aria-hidden="true"
+      className="mx-auto animate-pulse rounded-lg border border-dashed bg-surface-strong"
+      // Same shape as the image to come, capped so a portrait fits on screen.
+      style={{ aspectRatio: `${width} / ${height}`, width: `min(100%, calc(75vh * ${width / height}))` }}
+    />
+  );
+}
+
+function FocusedNotice(props: Parameters<typeof Notice>[0]) {
+  const ref = useFocusOnMount<HTMLDivElement>();
+  return <Notice ref={ref} tabIndex={-1} role="alert" {...props} />;
+}
+
+function PollFailureNotice({ failure }: { failure: NonNullable<PredictionState["pollFailure"]> }) {
+  if (!failure.fatal) {
+    return <p className="text-xs text-muted">Lost contact with the server. Retrying…</p>;
+  }
+  if (failure.status === 401) {
+    return (
+      <FocusedNotice tone="error" title="Your session has expired. Sign in again.">
+        <Link href="/login?next=/dashboard/generate" className="font-medium text-accent underline underline-offset-2">
+          Sign in
+        </Link>
+        <span> Anything that finishes is still saved to your gallery.</span>
+      </FocusedNotice>
+    );
+  }
+  return (
+    <FocusedNotice tone="error" title="This prediction is no longer available.">
+      {failure.message}
+    </FocusedNotice>
+  );
+}
+
+function StageDot({ stage, running }: { stage: Stage; running: boolean }) {
+  const color =
+    stage === "failed"
+      ? "bg-danger"
+      : stage === "done"
+        ? "bg-success"
+        : stage === "canceled" || !running
+          ? "bg-muted"
+          : "bg-accent";
+  return (
+    <span aria-hidden="true" className="relative flex size-2.5">
+      {running ? <span className={cx("absolute inset-0 animate-ping rounded-full opacity-60", color)} /> : null}
+      <span className={cx("relative size-2.5 rounded-full", color)} />
+    </span>
+  );
+}

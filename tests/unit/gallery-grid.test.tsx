@@ -1,0 +1,170 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { EmptyGallery } from "@/components/gallery/empty-gallery";
+import { GalleryGrid } from "@/components/gallery/gallery-grid";
+import type { ActionResult, GalleryImage } from "@/lib/predictions/types";
+
+beforeAll(() => {
+  // jsdom has no modal dialogs. This stands in for the browser's part: the open
+  // attribute, Escape closing the dialog, and the "close" event after close().
+  const proto = HTMLDialogElement.prototype as HTMLDialogElement & { __escape?: (event: KeyboardEvent) => void };
+  if (typeof proto.showModal === "function") return;
+  Object.defineProperty(proto, "open", {
+    configurable: true,
+    get(this: HTMLDialogElement) {
+      return this.hasAttribute("open");
+    },
+  });
+  proto.showModal = function (this: HTMLDialogElement & { __escape?: (event: KeyboardEvent) => void }) {
+    this.setAttribute("open", "");
+    this.__escape = (event) => {
+      if (event.key === "Escape") this.close();
+    };
+    this.ownerDocument.addEventListener("keydown", this.__escape);
+    const first = this.querySelector<HTMLElement>("button, a[href], input, textarea, select");
+    first?.focus();
+  };
+  proto.close = function (this: HTMLDialogElement & { __escape?: (event: KeyboardEvent) => void }) {
+    if (!this.hasAttribute("open")) return;
+    this.removeAttribute("open");
+    if (this.__escape) this.ownerDocument.removeEventListener("keydown", this.__escape);
+    this.dispatchEvent(new Event("close"));
+  };
+});
+
+afterEach(cleanup);
+
+function image(id: string, prompt: string, createdAt: string, overrides: Partial<GalleryImage> = {}): GalleryImage {
+  return {
+    id,
+    predictionId: `pred_${id}`,
+    url: `/api/files/u/${id}.png`,
+    prompt,
+    input: { prompt, width: 1216, height: 832, num_inference_steps: 30, guidance_scale: 7.5 },
+    model: "local/preview",
+    width: 1216,
+    height: 832,
+    createdAt,
+    ...overrides,
+  };
+}
+
+const IMAGES = [
+  image("c", "A lighthouse at dusk", "2025-03-03T10:00:00.000Z", {
+    input: { prompt: "A lighthouse at dusk", negative_prompt: "fog", width: 1216, height: 832, num_inference_steps: 40, guidance_scale: 9, seed: 42 },
+  }),
+  image("b", "A red fox in snow", "2025-02-02T10:00:00.000Z"),
+  image("a", "An old tram in Lisbon", "2025-01-01T10:00:00.000Z"),
+];
+
+type Delete = (imageId: string) => Promise<ActionResult<object>>;
+
+function renderGrid(deleteImage: Delete = vi.fn<Delete>(async () => ({ ok: true }))) {
+  render(<GalleryGrid images={IMAGES} deleteImage={deleteImage} />);
+  return { user: userEvent.setup(), deleteImage };
+}
+
+const tiles = () => within(screen.getByRole("list", { name: "Your images" })).getAllByRole("button");
+const tile = (prompt: string) => screen.getByRole("button", { name: new RegExp(prompt) });
+
+describe("GalleryGrid", () => {
+  it("shows the images newest first, each with its prompt and a local date", () => {
+    renderGrid();
+    expect(tiles().map((t) => t.textContent)).toEqual([
+      expect.stringContaining("A lighthouse at dusk"),
+      expect.stringContaining("A red fox in snow"),
+      expect.stringContaining("An old tram in Lisbon"),
+    ]);
+    const first = tiles()[0];
+    const time = first.querySelector("time")!;
+    expect(time.getAttribute("dateTime")).toBe("2025-03-03T10:00:00.000Z");
+    expect(time.textContent).toBe(new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(new Date("2025-03-03T10:00:00.000Z")));
+    const img = first.querySelector("img")!;
+    expect(img.getAttribute("src")).toBe("/api/files/u/c.png");
+    expect(img.getAttribute("loading")).toBe("lazy");
+    expect(img.getAttribute("decoding")).toBe("async");
+  });
+
+  it("opens the full view with the settings, and Escape returns focus to the tile", async () => {
+    const { user } = renderGrid();
+    tile("A lighthouse at dusk").focus();
+    await user.keyboard("{Enter}");
+
+    const dialog = screen.getByRole("dialog", { name: "Image details" });
+    const full = within(dialog).getByRole("img", { name: "A lighthouse at dusk" });
+    expect(full.getAttribute("width")).toBe("1216");
+    const text = dialog.textContent ?? "";
+    for (const expected of ["1216 × 832", "40", "9", "42", "fog", "local/preview"]) expect(text).toContain(expected);
+    const download = within(dialog).getByRole("link", { name: "Download" });
+    expect(download.getAttribute("href")).toBe("/api/files/u/c.png");
+    expect(download.hasAttribute("download")).toBe(true);
+
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(document.activeElement).toBe(tile("A lighthouse at dusk"));
+  });
+
+  it("deletes only after a second, confirming press, and removes the tile", async () => {
+    const { user, deleteImage } = renderGrid();
+    await user.click(tile("A red fox in snow"));
+    const dialog = screen.getByRole("dialog");
+
+    await user.click(within(dialog).getByRole("button", { name: "Delete" }));
+    expect(deleteImage).not.toHaveBeenCalled();
+    await user.click(within(dialog).getByRole("button", { name: "Confirm delete" }));
+
+    expect(deleteImage).toHaveBeenCalledWith("b");
+    await waitFor(() => expect(screen.queryByRole("button", { name: /A red fox in snow/ })).toBeNull());
+    expect(tiles()).toHaveLength(2);
+    expect(screen.queryByRole("dialog")).toBeNull();
+    // The deleted tile's neighbour takes focus, so keyboard users keep their place.
+    expect(document.activeElement).toBe(tile("An old tram in Lisbon"));
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("can back out of a delete", async () => {
+    const { user, deleteImage } = renderGrid();
+    await user.click(tile("A red fox in snow"));
+    await user.click(screen.getByRole("button", { name: "Delete" }));
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.getByRole("button", { name: "Delete" })).toBeTruthy();
+    expect(deleteImage).not.toHaveBeenCalled();
+  });
+
+  it("removes the tile at once and puts it back with a message when the delete fails", async () => {
+    let answer: (result: ActionResult<object>) => void = () => {};
+    const deleteImage = vi.fn<Delete>(() => new Promise((resolve) => (answer = resolve)));
+    const { user } = renderGrid(deleteImage);
+    await user.click(tile("A red fox in snow"));
+    await user.click(screen.getByRole("button", { name: "Delete" }));
+    await user.click(screen.getByRole("button", { name: "Confirm delete" }));
+
+    expect(screen.queryByRole("button", { name: /A red fox in snow/ })).toBeNull();
+    answer({ ok: false, error: { code: "upstream_unavailable", message: "Storage is not answering." } });
+
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("could not be deleted");
+    expect(alert.textContent).toContain("Storage is not answering.");
+    expect(document.activeElement).toBe(alert);
+    expect(tiles().map((t) => t.textContent)).toEqual([
+      expect.stringContaining("A lighthouse at dusk"),
+      expect.stringContaining("A red fox in snow"),
+      expect.stringContaining("An old tram in Lisbon"),
+    ]);
+  });
+
+  it("shows the empty state, with a way to make the first image, when there are none", () => {
+    render(<GalleryGrid images={[]} deleteImage={vi.fn<Delete>()} />);
+    expect(screen.getByRole("heading", { name: "No images yet" })).toBeTruthy();
+    expect(screen.getByRole("link", { name: "Generate your first image" }).getAttribute("href")).toBe("/dashboard/generate");
+  });
+});
+
+describe("EmptyGallery", () => {
+  it("links to the generate page", () => {
+    render(<EmptyGallery />);
+    expect(screen.getByRole("link", { name: "Generate your first image" }).getAttribute("href")).toBe("/dashboard/generate");
+  });
+});

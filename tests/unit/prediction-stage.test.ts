@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { derivePredictionStage, isActiveStage, progressPercent } from "@/components/generate/prediction-stage";
+import type { PredictionView } from "@/lib/predictions/types";
+
+const base: PredictionView = {
+  id: "p",
+  status: "starting",
+  progress: null,
+  error: null,
+  model: "local/preview",
+  input: { prompt: "x", width: 1024, height: 1024, num_inference_steps: 30, guidance_scale: 7.5 },
+  created_at: "2025-01-01T00:00:00.000Z",
+  started_at: null,
+  completed_at: null,
+  image: null,
+};
+const image = { id: "i", url: "/api/files/u/p.png", width: 1024, height: 1024 };
+
+describe("derivePredictionStage", () => {
+  it.each([
+    ["nothing submitted", undefined, "idle"],
+    ["starting, not yet picked up", base, "queued"],
+    ["starting on a worker", { ...base, started_at: "2025-01-01T00:00:01.000Z" }, "starting"],
+    ["processing", { ...base, status: "processing" }, "generating"],
+    ["succeeded, not saved yet", { ...base, status: "succeeded" }, "saving"],
+    ["succeeded and saved", { ...base, status: "succeeded", image }, "done"],
+    ["failed", { ...base, status: "failed", error: "boom" }, "failed"],
+    ["canceled", { ...base, status: "canceled" }, "canceled"],
+    ["aborted", { ...base, status: "aborted" }, "canceled"],
+  ] as const)("%s → %s", (_name, view, stage) => {
+    expect(derivePredictionStage(view as PredictionView | undefined)).toBe(stage);
+  });
+
+  it("treats only the stages that still change on their own as active", () => {
+    expect(["queued", "starting", "generating", "saving"].every((s) => isActiveStage(s as never))).toBe(true);
+    expect(["idle", "done", "failed", "canceled"].some((s) => isActiveStage(s as never))).toBe(false);
+  });
+});
+
+describe("progressPercent", () => {
+  it("is 0 until the model reports progress", () => {
+    expect(progressPercent({ ...base, status: "processing" })).toBe(0);
+  });
+
+  it("rounds the model's fraction to a whole percent and clamps it", () => {
+    expect(progressPercent({ ...base, status: "processing", progress: 0.456 })).toBe(46);
+    expect(progressPercent({ ...base, status: "processing", progress: 1.7 })).toBe(100);
+    expect(progressPercent({ ...base, status: "processing", progress: -0.2 })).toBe(0);
+  });
+
+  it("is full once the model has succeeded, even while saving", () => {
+    expect(progressPercent({ ...base, status: "succeeded", progress: 0.9 })).toBe(100);
+  });
+});
