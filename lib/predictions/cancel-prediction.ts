@@ -1,0 +1,41 @@
+import { AppError } from "@/lib/errors";
+import type { ImageModel } from "@/lib/models/image-model";
+import type { Backend, SessionUser } from "@/lib/predictions/ports";
+import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
+import { toPredictionView } from "@/lib/predictions/prediction-view";
+import { imageViewOf } from "@/lib/predictions/read-prediction";
+import { isFinalStatus, type PredictionView } from "@/lib/predictions/types";
+
+/**
+ * Cancels the owner's prediction and records the outcome. Someone else's id is
+ * "not found", like every other lookup. A prediction that already finished is
+ * answered as it is, without calling the model: cancelling is idempotent, and
+ * Replicate forgets predictions after an hour.
+ */
+export async function cancelPrediction({
+  user,
+  backend,
+  model,
+  id,
+}: {
+  user: SessionUser;
+  backend: Backend;
+  model: ImageModel;
+  id: string;
+}): Promise<PredictionView> {
+  if (!PREDICTION_ID_PATTERN.test(id)) throw new AppError("not_found", "Prediction not found.");
+  const row = await backend.rows.getPrediction({ id, userId: user.id });
+  if (!row) throw new AppError("not_found", "Prediction not found.");
+
+  if (isFinalStatus(row.status)) {
+    const image = await backend.rows.getImageByPrediction({ predictionId: id, userId: user.id });
+    return toPredictionView(row, null, image ? await imageViewOf(backend, image) : null);
+  }
+
+  // Replicate answers with the prediction as it now stands: `canceled`, or
+  // `succeeded` when it finished first (the next poll then saves the image).
+  const live = await model.cancel(id);
+  const completedAt = live.completed_at ?? (isFinalStatus(live.status) ? new Date().toISOString() : null);
+  await backend.rows.updatePrediction({ id, userId: user.id, status: live.status, error: live.error, completedAt });
+  return toPredictionView({ ...row, status: live.status, error: live.error, completed_at: completedAt }, live, null);
+}
