@@ -1,16 +1,45 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE } from "@/lib/auth/session-cookie";
+import { readProxyConfig } from "@/lib/env";
 
 /**
- * Sends signed-out visits to /dashboard/* to sign-in, remembering where they
- * were going. This is only the fast path: every page, route handler and server
- * action verifies the session itself.
+ * Runs before every page and route (see the matcher). In Supabase mode it
+ * refreshes the session first, so Server Components, which cannot write
+ * cookies, always see a fresh one. In both modes it sends signed-out visits to
+ * /dashboard/* to sign-in, remembering where they were going. This is only the
+ * fast path: every page, route handler and server action verifies the session
+ * itself.
  */
-export function proxy(request: NextRequest) {
-  if (request.cookies.has(SESSION_COOKIE)) return NextResponse.next();
-  const login = new URL("/login", request.url);
-  login.searchParams.set("next", `${request.nextUrl.pathname}${request.nextUrl.search}`);
-  return NextResponse.redirect(login);
+export async function proxy(request: NextRequest) {
+  const { supabase } = readProxyConfig();
+  if (!supabase) {
+    if (!isProtected(request) || request.cookies.has(SESSION_COOKIE)) return NextResponse.next();
+    return NextResponse.redirect(loginUrl(request));
+  }
+
+  // Loaded only in Supabase mode, so local mode never evaluates supabase-js here.
+  const { updateSupabaseSession } = await import("@/lib/supabase/proxy-session");
+  const { response, claims } = await updateSupabaseSession(request, supabase);
+  if (claims || !isProtected(request)) return response;
+  const redirect = NextResponse.redirect(loginUrl(request));
+  // Keep whatever the refresh wrote (e.g. cleared cookies of a dead session).
+  for (const cookie of response.cookies.getAll()) redirect.cookies.set(cookie);
+  return redirect;
 }
 
-export const config = { matcher: ["/dashboard/:path*"] };
+function isProtected(request: NextRequest): boolean {
+  const { pathname } = request.nextUrl;
+  return pathname === "/dashboard" || pathname.startsWith("/dashboard/");
+}
+
+function loginUrl(request: NextRequest): URL {
+  const login = new URL("/login", request.url);
+  login.searchParams.set("next", `${request.nextUrl.pathname}${request.nextUrl.search}`);
+  return login;
+}
+
+export const config = {
+  // Everything except static assets and images, so sessions refresh on every
+  // page, route handler and server action.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)"],
+};

@@ -1,5 +1,6 @@
 import "server-only";
 import { cookies } from "next/headers";
+import { cache } from "react";
 import type { AuthService } from "@/lib/auth/auth-service";
 import { getServerEnv, type ServerEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -52,7 +53,7 @@ async function createBackend(env: ServerEnv, secureCookies: boolean): Promise<Ba
     return createLocalBackend(env.backend, { secureCookies });
   }
   const { createSupabaseBackend } = await import("@/lib/supabase/supabase-backend");
-  return createSupabaseBackend(env.backend);
+  return createSupabaseBackend(env.backend, { secureCookies, appUrl: env.appUrl });
 }
 
 // Kept on globalThis: Next can evaluate this module more than once per process,
@@ -71,11 +72,14 @@ export function resetAppContextForTests(): void {
   holder.__sdxlAppContext = undefined;
 }
 
-/** The signed-in person of the current request, or null. */
-export async function getCurrentUser(): Promise<SessionUser | null> {
+/**
+ * The signed-in person of the current request, or null. Cached per request: a
+ * layout and its page both ask, and on Supabase each ask can be a network call.
+ */
+export const getCurrentUser = cache(async (): Promise<SessionUser | null> => {
   const context = await getAppContext();
   return context.auth.getUser(await cookies());
-}
+});
 
 /** The signed-in person of the current request; AppError("unauthorized") otherwise. */
 export async function requireUser(): Promise<{ user: SessionUser; context: AppContext }> {

@@ -58,6 +58,7 @@ export function AuthForm({ mode, action, next }: AuthFormProps) {
         {state.error ? (
           <Notice tone="error" role="alert" title={state.error} />
         ) : null}
+        {state.notice ? <Notice tone="info" role="status" title={state.notice} /> : null}
         {next ? <input type="hidden" name="next" value={next} /> : null}
 
         <Field id={`${id}-email`} label="Email" error={state.fields?.email}>

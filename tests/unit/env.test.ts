@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_REPLICATE_VERSION, EnvError, parseServerEnv } from "@/lib/env";
+import { DEFAULT_REPLICATE_VERSION, EnvError, parseServerEnv, readProxyConfig } from "@/lib/env";
 
 describe("parseServerEnv", () => {
   it("chooses the local model and the local backend when nothing is set", () => {
@@ -62,5 +62,21 @@ describe("parseServerEnv", () => {
     expect(env.limits.createsPerMinute).toBe(3);
     expect(env.limits.concurrent).toBe(1);
     expect(env.model).toEqual({ kind: "local", durationMs: 0 });
+  });
+});
+
+describe("readProxyConfig", () => {
+  it("finds no Supabase project in local mode", () => {
+    expect(readProxyConfig({})).toEqual({ supabase: null });
+  });
+
+  it("reads the public Supabase values, accepting the older anon key name, and marks cookies Secure behind https", () => {
+    expect(
+      readProxyConfig({
+        NEXT_PUBLIC_SUPABASE_URL: "https://abc.supabase.co",
+        NEXT_PUBLIC_SUPABASE_ANON_KEY: "anon",
+        APP_URL: "https://studio.example.com",
+      }),
+    ).toEqual({ supabase: { url: "https://abc.supabase.co", publishableKey: "anon", secureCookies: true } });
   });
 });

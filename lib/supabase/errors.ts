@@ -1,0 +1,132 @@
+import { AppError } from "@/lib/errors";
+
+/**
+ * The one place Supabase's errors become AppErrors. PostgREST answers with
+ * Postgres SQLSTATEs or its own PGRSTxxx codes; Storage with a `statusCode`
+ * string in the body; a network failure shows up as an error with no code and
+ * status 0. What a person can act on gets a status and words; anything else is
+ * rethrown as a plain Error (logged, answered as a 500 without internals).
+ */
+
+export type PostgrestFailure = { code?: string; message?: string; details?: string | null; hint?: string | null };
+
+/** `status` is the HTTP status supabase-js reports alongside the error (0 when the request never completed). */
+export function postgrestError(error: PostgrestFailure, status: number, operation: string): Error {
+  const cause = new SupabaseError(operation, error.message, { code: error.code, status, details: error.details ?? undefined });
+  switch (error.code) {
+    case "42501": // row-level security or a missing privilege: never say whose row it is
+    case "PGRST301": // the JWT could not be verified: as far as this caller knows, nothing is there
+    case "23503": // the referenced prediction or user does not exist
+      return new AppError("not_found", "That prediction was not found.", { cause });
+    case "PGRST303": // JWT expired
+      return new AppError("unauthorized", "Your session has expired. Sign in again.", { cause });
+    case "23505":
+      return new AppError("conflict", "That record already exists.", { cause });
+    case "23514": // check constraint
+    case "22P02": // malformed uuid or json
+    case "22007": // malformed timestamp
+    case "22008":
+      return new AppError("bad_request", "The request contained an invalid value.", { cause });
+  }
+  if (isUnavailable(error.code, status)) return unavailable(cause);
+  return cause;
+}
+
+export type StorageFailure = { message?: string; status?: number; statusCode?: string; name?: string };
+
+export function storageError(error: StorageFailure, operation: string): Error {
+  const cause = new SupabaseError(operation, error.message, { code: error.statusCode, status: error.status });
+  // Storage reports the meaningful code in `statusCode` (the HTTP status is often 400).
+  switch (error.statusCode) {
+    case "403": // storage policy said no
+    case "404":
+    case "not_found":
+      return new AppError("not_found", "That file was not found.", { cause });
+    case "409":
+      return new AppError("conflict", "That file already exists.", { cause });
+    case "413":
+      return new AppError("payload_too_large", "The file is larger than storage accepts.", { cause });
+    case "415":
+    case "invalid_mime_type":
+      return new AppError("unsupported_media_type", "Files of this type cannot be stored.", { cause });
+  }
+  // StorageUnknownError: the request never got an answer.
+  if (error.name === "StorageUnknownError" || isUnavailable(error.statusCode, error.status ?? 0)) return unavailable(cause);
+  return cause;
+}
+
+export type AuthFailure = { name?: string; message?: string; status?: number; code?: string };
+
+/** True for auth-js errors that mean "could not reach Supabase Auth", not "wrong answer". */
+export function isAuthUnavailable(error: AuthFailure): boolean {
+  return error.name === "AuthRetryableFetchError" || (error.status ?? 0) >= 500;
+}
+
+/**
+ * Supabase Auth's error codes (auth-js `ErrorCode`) in words a person can act
+ * on. Older servers send only the message, so the best-known one is matched too.
+ */
+export function authError(error: AuthFailure, operation: string): Error {
+  const cause = new SupabaseError(operation, error.message, { code: error.code, status: error.status });
+  const code = error.code ?? (error.message === "Invalid login credentials" ? "invalid_credentials" : undefined);
+  switch (code) {
+    case "invalid_credentials":
+      return new AppError("unauthorized", "Wrong email or password.", { cause });
+    case "email_not_confirmed":
+      return new AppError("unauthorized", "Confirm your email first: open the link we sent you, then sign in.", { cause });
+    case "user_already_exists":
+    case "email_exists":
+      return new AppError("conflict", "An account with this email already exists. Sign in instead.", { cause });
+    case "weak_password":
+      return new AppError("invalid_input", "Choose a stronger password.", {
+        cause,
+        fields: { password: [error.message ?? "Choose a stronger password."] },
+      });
+    case "email_address_invalid":
+      return new AppError("invalid_input", "Use a different email address.", { cause, fields: { email: ["Use a different email address."] } });
+    case "signup_disabled":
+    case "email_provider_disabled":
+      return new AppError("bad_request", "New accounts cannot be created here right now.", { cause });
+    case "over_email_send_rate_limit":
+    case "over_request_rate_limit":
+      return new AppError("rate_limited", "Too many attempts. Wait a minute, then try again.", { cause, retryAfter: 60 });
+    case "otp_expired":
+    case "flow_state_expired":
+      return new AppError("unauthorized", "That link has expired. Ask for a new one.", { cause });
+    case "flow_state_not_found":
+    case "bad_code_verifier":
+      return new AppError("unauthorized", "That link is not valid here. Open it in the browser you asked for it from, or ask for a new one.", { cause });
+  }
+  if (isAuthUnavailable(error)) {
+    return new AppError("upstream_unavailable", "Sign-in is not reachable right now. Please try again in a moment.", { cause, retryAfter: 5 });
+  }
+  return cause;
+}
+
+/** The original failure, kept as the `cause` of an AppError or thrown as is (and logged). */
+export class SupabaseError extends Error {
+  readonly code?: string;
+  readonly status?: number;
+  readonly details?: string;
+
+  constructor(operation: string, message: string | undefined, info: { code?: string; status?: number; details?: string }) {
+    super(`Supabase ${operation} failed: ${message ?? "unknown error"}${info.code ? ` (${info.code})` : ""}`);
+    this.name = "SupabaseError";
+    this.code = info.code;
+    this.status = info.status;
+    this.details = info.details;
+  }
+}
+
+export function unavailable(cause: unknown): AppError {
+  return new AppError("upstream_unavailable", "Supabase is not reachable right now. Please try again in a moment.", {
+    cause,
+    retryAfter: 5,
+  });
+}
+
+function isUnavailable(code: string | undefined, status: number): boolean {
+  // No code and no status: fetch itself failed (DNS, refused, reset, timeout).
+  if (!code && status === 0) return true;
+  return status >= 500 || code === "PGRST000" || code === "PGRST001" || code === "PGRST002";
+}

@@ -1,0 +1,44 @@
+import "server-only";
+import type { Backend } from "@/lib/predictions/ports";
+import type { BackendRuntime } from "@/lib/server-context";
+import { createSupabaseAdminClient } from "@/lib/supabase/admin";
+import type { SupabaseConfig, SupabaseRuntimeOptions, TypedSupabaseClient } from "@/lib/supabase/client-options";
+import { createSupabaseServerClient } from "@/lib/supabase/server";
+import { createSupabaseAuth } from "@/lib/supabase/supabase-auth";
+import { createSupabaseFileStore } from "@/lib/supabase/supabase-files";
+import { createSupabaseRowStore } from "@/lib/supabase/supabase-rows";
+
+/**
+ * The cloud backend: Supabase Auth, PostgREST and Storage. Nothing is opened
+ * up front; clients are cheap objects over fetch.
+ */
+export async function createSupabaseBackend(
+  config: SupabaseConfig,
+  options: SupabaseRuntimeOptions = {},
+): Promise<BackendRuntime> {
+  let admin: Backend | undefined;
+
+  return {
+    auth: createSupabaseAuth(config, options),
+
+    // backendFor is synchronous and gets only the person, but their client
+    // needs this request's cookies: it is built on first use, from next/headers,
+    // and shared by the rows and files of this one Backend (one request). The
+    // person's id is not needed here: every store method takes it and filters
+    // on it, and row-level security checks it against the cookie's JWT.
+    backendFor(): Backend {
+      let client: Promise<TypedSupabaseClient> | undefined;
+      const source = () => (client ??= createSupabaseServerClient(config, options));
+      return { rows: createSupabaseRowStore(source), files: createSupabaseFileStore(source) };
+    },
+
+    serviceBackend(): Backend {
+      // Throws a clear AppError when SUPABASE_SERVICE_ROLE_KEY is missing.
+      if (!admin) {
+        const client = createSupabaseAdminClient(config);
+        admin = { rows: createSupabaseRowStore(client), files: createSupabaseFileStore(client) };
+      }
+      return admin;
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import { AppError } from "@/lib/errors";
+import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { ImageRow, PredictionRow, RowStore } from "@/lib/predictions/ports";
+import type { PredictionStatus } from "@/lib/predictions/types";
+import type { TypedSupabaseClient } from "@/lib/supabase/client-options";
+import type { Json, Tables } from "@/lib/supabase/database.types";
+import { postgrestError, type PostgrestFailure } from "@/lib/supabase/errors";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}(?::?\d{2})?)$/;
+const MAX_PAGE = 100;
+
+// Explicit column lists: a column added later is not sent to the browser by accident.
+const PREDICTION_COLUMNS = "id,user_id,model,input,status,error,created_at,completed_at";
+const IMAGE_COLUMNS = "id,user_id,prediction_id,prompt,input,model,storage_path,content_type,bytes,width,height,created_at";
+
+/** A client, or a way to get this request's client when a method is first called (cookies are per request). */
+export type ClientSource = TypedSupabaseClient | (() => Promise<TypedSupabaseClient>);
+
+type Response = { data: unknown; error: PostgrestFailure | null; status: number };
+
+/**
+ * RowStore over PostgREST. Row-level security decides what the client's JWT may
+ * see; every query also filters on the userId it is given, which is what
+ * protects rows when the client is the service role. Behaviour matches
+ * lib/local/local-rows.ts, including which Postgres errors become which AppError.
+ */
+export function createSupabaseRowStore(source: ClientSource): RowStore {
+  const client = () => (typeof source === "function" ? source() : Promise.resolve(source));
+
+  async function run<R extends Response>(operation: string, query: (db: TypedSupabaseClient) => PromiseLike<R>): Promise<R["data"]> {
+    const { data, error, status } = await query(await client());
+    if (error) throw postgrestError(error, status, operation);
+    return data;
+  }
+
+  async function getImageByPrediction({ predictionId, userId }: { predictionId: string; userId: string }) {
+    const row = await run("read image", (db) =>
+      db.from("sdxl_images").select(IMAGE_COLUMNS).eq("prediction_id", predictionId).eq("user_id", userId).maybeSingle(),
+    );
+    return row && toImage(row);
+  }
+
+  return {
+    async insertPrediction(row) {
+      // Only the columns `authenticated` may insert; created_at comes from the database.
+      const values = { id: row.id, user_id: row.user_id, model: row.model, input: row.input as Json, status: row.status };
+      const inserted = await run("record prediction", (db) => db.from("predictions").insert(values).select(PREDICTION_COLUMNS).single());
+      return toPrediction(inserted!);
+    },
+
+    async getPrediction({ id, userId }) {
+      const row = await run("read prediction", (db) =>
+        db.from("predictions").select(PREDICTION_COLUMNS).eq("id", id).eq("user_id", userId).maybeSingle(),
+      );
+      return row && toPrediction(row);
+    },
+
+    async getPredictionOwner({ id }) {
+      const row = await run("read prediction owner", (db) => db.from("predictions").select("user_id").eq("id", id).maybeSingle());
+      return row?.user_id ?? null;
+    },
+
+    // Like the local store: a row that is not the caller's is left alone without an error.
+    async updatePrediction({ id, userId, status, error, completedAt }) {
+      await run("update prediction", (db) =>
+        db.from("predictions").update({ status, error, completed_at: completedAt }).eq("id", id).eq("user_id", userId),
+      );
+    },
+
+    async countPredictionsSince({ userId, since }) {
+      const { count, error, status } = await (await client())
+        .from("predictions")
+        .select("id", { count: "exact", head: true })
+        .eq("user_id", userId)
+        .gte("created_at", since);
+      if (error) throw postgrestError(error, status, "count predictions");
+      return count ?? 0;
+    },
+
+    async listRunningPredictions({ userId, since }) {
+      const rows = await run("list running predictions", (db) =>
+        db
+          .from("predictions")
+          .select(PREDICTION_COLUMNS)
+          .eq("user_id", userId)
+          .gte("created_at", since)
+          .in("status", ["starting", "processing"])
+          .order("created_at", { ascending: true }),
+      );
+      return (rows ?? []).map(toPrediction);
+    },
+
+    // PostgREST could say "without an image" only through an embedded anti-join,
+    // and sdxl_images has two foreign keys to predictions (which makes the embed
+    // ambiguous), so: candidates page by page, minus those that have an image.
+    async listUnsavedPredictions({ since, limit }) {
+      const wanted = Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE);
+      const found: PredictionRow[] = [];
+      let after: { created_at: string; id: string } | undefined;
+      while (found.length < wanted) {
+        const candidates = await run("list unsaved predictions", (db) => {
+          let query = db
+            .from("predictions")
+            .select(PREDICTION_COLUMNS)
+            .gte("created_at", since)
+            .in("status", ["starting", "processing", "succeeded"]);
+          if (after) {
+            // Both values came from the database (an id matches the table's check), so nothing breaks out of the filter.
+            const at = `"${after.created_at}"`;
+            query = query.or(`created_at.gt.${at},and(created_at.eq.${at},id.gt.${after.id})`);
+          }
+          return query.order("created_at", { ascending: true }).order("id", { ascending: true }).limit(MAX_PAGE);
+        });
+        if (!candidates?.length) break;
+        const ids = candidates.map((row) => row.id);
+        const saved = await run("list saved predictions", (db) => db.from("sdxl_images").select("prediction_id").in("prediction_id", ids));
+        const savedIds = new Set((saved ?? []).map((row) => row.prediction_id));
+        for (const row of candidates) {
+          if (!savedIds.has(row.id) && found.length < wanted) found.push(toPrediction(row));
+        }
+        if (candidates.length < MAX_PAGE) break;
+        const last = candidates[candidates.length - 1];
+        after = { created_at: last.created_at, id: last.id };
+      }
+      return found;
+    },
+
+    getImageByPrediction,
+
+    // Saves can race (the page, the webhook and the reconcile step may all see
+    // the same success): ON CONFLICT DO NOTHING lets the first one win, and
+    // everyone else reads that row back.
+    async insertImage(row) {
+      const values = { ...row, input: row.input as Json };
+      const inserted = await run("save image", (db) =>
+        db.from("sdxl_images").upsert(values, { onConflict: "prediction_id", ignoreDuplicates: true }).select(IMAGE_COLUMNS),
+      );
+      if (inserted?.[0]) return toImage(inserted[0]);
+      const existing = await getImageByPrediction({ predictionId: row.prediction_id, userId: row.user_id });
+      if (!existing) throw new AppError("conflict", "This prediction's image belongs to someone else.");
+      return existing;
+    },
+
+    async getImage({ id, userId }) {
+      if (!UUID.test(id)) return null;
+      const row = await run("read image", (db) =>
+        db.from("sdxl_images").select(IMAGE_COLUMNS).eq("id", id).eq("user_id", userId).maybeSingle(),
+      );
+      return row && toImage(row);
+    },
+
+    async listImages({ userId, limit, cursor }) {
+      if (cursor && (!UUID.test(cursor.id) || !TIMESTAMP.test(cursor.created_at))) {
+        throw new AppError("bad_request", "Invalid page cursor.");
+      }
+      const pageSize = Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE);
+      const rows = await run("list images", (db) => {
+        let query = db.from("sdxl_images").select(IMAGE_COLUMNS).eq("user_id", userId);
+        if (cursor) {
+          // Keyset paging on (created_at, id) < cursor, as PostgREST spells a row comparison.
+          // Both values were validated above, so nothing in them can break out of the filter.
+          const at = `"${cursor.created_at}"`;
+          query = query.or(`created_at.lt.${at},and(created_at.eq.${at},id.lt.${cursor.id})`);
+        }
+        return query.order("created_at", { ascending: false }).order("id", { ascending: false }).limit(pageSize);
+      });
+      return (rows ?? []).map(toImage);
+    },
+
+    async deleteImage({ id, userId }) {
+      if (!UUID.test(id)) return null;
+      const rows = await run("delete image", (db) =>
+        db.from("sdxl_images").delete().eq("id", id).eq("user_id", userId).select(IMAGE_COLUMNS),
+      );
+      return rows?.[0] ? toImage(rows[0]) : null;
+    },
+  };
+}
+
+function toPrediction(row: Tables<"predictions">): PredictionRow {
+  return {
+    ...row,
+    input: row.input as GenerationInput,
+    status: row.status as PredictionStatus,
+    created_at: toUtcTimestamp(row.created_at),
+    completed_at: row.completed_at === null ? null : toUtcTimestamp(row.completed_at),
+  };
+}
+
+function toImage(row: Tables<"sdxl_images">): ImageRow {
+  return { ...row, input: row.input as GenerationInput, created_at: toUtcTimestamp(row.created_at) };
+}
+
+/**
+ * PostgREST prints timestamptz as `2026-11-24T10:00:00.1234+00:00` (trailing
+ * zeros of the fraction dropped). The app's gallery cursors, like the local
+ * store, use `2026-11-24T10:00:00.123400Z`: UTC with all six fractional digits,
+ * since rounding to milliseconds would skip rows made in the same millisecond.
+ */
+export function toUtcTimestamp(value: string): string {
+  const match = TIMESTAMP.exec(value);
+  if (!match) return value;
+  const [, date, time, fraction = "", zone] = match;
+  const offset = zone === "Z" ? "Z" : zone.length === 3 ? `${zone}:00` : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const instant = new Date(`${date}T${time}${offset}`);
+  if (Number.isNaN(instant.getTime())) return value;
+  return `${instant.toISOString().slice(0, 19)}.${fraction.padEnd(6, "0")}Z`;
+}

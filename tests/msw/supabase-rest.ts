@@ -1,0 +1,293 @@
+import { randomUUID } from "node:crypto";
+import { http, HttpResponse, type HttpHandler } from "msw";
+import type { Gate, Identity } from "@/tests/msw/supabase-handlers";
+
+/**
+ * PostgREST for public.predictions and public.sdxl_images, enough of it for the
+ * adapter's queries: select/eq/gte/lt/in/or/order/limit, insert and upsert with
+ * on_conflict, update, delete, Prefer (return, resolution, count) and the
+ * single-object Accept header. Rows live in memory and the migration's rules
+ * are enforced: column privileges, row-level security from the JWT's sub,
+ * foreign keys, unique and check constraints, with PostgREST's error shapes.
+ */
+
+export type Row = Record<string, unknown>;
+type ColumnType = "text" | "uuid" | "timestamptz" | "int" | "jsonb";
+
+const SCHEMA: Record<string, Record<string, ColumnType>> = {
+  predictions: { id: "text", user_id: "uuid", model: "text", input: "jsonb", status: "text", error: "text", created_at: "timestamptz", completed_at: "timestamptz" },
+  sdxl_images: {
+    id: "uuid", user_id: "uuid", prediction_id: "text", prompt: "text", input: "jsonb", model: "text", storage_path: "text",
+    content_type: "text", bytes: "int", width: "int", height: "int", created_at: "timestamptz",
+  },
+};
+
+// What `authenticated` was granted in the migration; anon has nothing.
+const GRANTS = {
+  predictions: { select: true, delete: false, insert: ["id", "user_id", "model", "input", "status"], update: ["status", "error", "completed_at"] },
+  sdxl_images: {
+    select: true, delete: true, update: [] as string[],
+    insert: ["user_id", "prediction_id", "prompt", "input", "model", "storage_path", "content_type", "bytes", "width", "height"],
+  },
+} as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUSES = ["starting", "processing", "succeeded", "failed", "canceled", "aborted"];
+const RESERVED = new Set(["select", "order", "limit", "offset", "on_conflict", "columns"]);
+
+export class PgError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details: string | null = null) {
+    super(message);
+  }
+  response() {
+    return HttpResponse.json({ code: this.code, details: this.details, hint: null, message: this.message }, { status: this.status });
+  }
+}
+
+let micro = 0;
+/** now() with microseconds, as Postgres stores it; the last three digits keep rows made in one millisecond apart. */
+export function pgNow(): string {
+  micro = (micro + 1) % 1000;
+  return `${new Date().toISOString().slice(0, 23)}${String(micro).padStart(3, "0")}Z`;
+}
+
+/** Any accepted timestamp as canonical UTC with six fractional digits (sortable as text). */
+export function canonicalTimestamp(value: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}(?::?\d{2})?)$/.exec(value);
+  const instant = match && new Date(`${match[1]}T${match[2]}${match[4] === "Z" ? "Z" : match[4].length === 3 ? `${match[4]}:00` : match[4]}`);
+  if (!match || !instant || Number.isNaN(instant.getTime())) {
+    throw new PgError(400, "22007", `invalid input syntax for type timestamp with time zone: "${value}"`);
+  }
+  return `${instant.toISOString().slice(0, 19)}.${(match[3] ?? "").padEnd(6, "0")}Z`;
+}
+
+/** How PostgREST prints a timestamptz: `+00:00`, fraction without trailing zeros. */
+function printTimestamp(canonical: string): string {
+  const [seconds, fraction] = canonical.slice(0, -1).split(".");
+  const trimmed = fraction.replace(/0+$/, "");
+  return `${seconds}${trimmed ? `.${trimmed}` : ""}+00:00`;
+}
+
+function coerce(table: string, column: string, value: unknown): unknown {
+  const type = SCHEMA[table][column];
+  if (!type) throw new PgError(400, "42703", `column ${table}.${column} does not exist`);
+  if (value === null || value === undefined) return null;
+  if (type === "uuid") {
+    if (typeof value !== "string" || !UUID.test(value)) throw new PgError(400, "22P02", `invalid input syntax for type uuid: "${String(value)}"`);
+    return value.toLowerCase();
+  }
+  if (type === "timestamptz") return canonicalTimestamp(String(value));
+  if (type === "int") {
+    const number = Number(value);
+    if (!Number.isInteger(number)) throw new PgError(400, "22P02", `invalid input syntax for type integer: "${String(value)}"`);
+    return number;
+  }
+  return type === "jsonb" ? value : String(value);
+}
+
+type Filter = (row: Row) => boolean;
+
+function compileCondition(table: string, column: string, operator: string, raw: string): Filter {
+  const value = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  if (operator === "in") {
+    const list = value.replace(/^\(|\)$/g, "").split(",").map((item) => coerce(table, column, item.replace(/^"|"$/g, "")));
+    return (row) => list.includes(row[column]);
+  }
+  if (operator === "is") return (row) => (value === "null" ? row[column] === null : row[column] === (value === "true"));
+  const target = coerce(table, column, value) as string | number;
+  const compare = (row: Row) => {
+    const cell = row[column] as string | number | null;
+    return cell === null ? null : cell < target ? -1 : cell > target ? 1 : 0;
+  };
+  const tests: Record<string, (c: number) => boolean> = {
+    eq: (c) => c === 0, neq: (c) => c !== 0, lt: (c) => c < 0, lte: (c) => c <= 0, gt: (c) => c > 0, gte: (c) => c >= 0,
+  };
+  const test = tests[operator];
+  if (!test) throw new PgError(400, "PGRST100", `unknown operator ${operator}`);
+  return (row) => {
+    const c = compare(row);
+    return c !== null && test(c);
+  };
+}
+
+/** Splits on top-level commas, respecting parentheses and double quotes. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = "";
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    if (!quoted && char === "(") depth++;
+    if (!quoted && char === ")") depth--;
+    if (!quoted && depth === 0 && char === ",") {
+      parts.push(current);
+      current = "";
+    } else current += char;
+  }
+  return [...parts, current];
+}
+
+/** `or=(a.lt.x,and(b.eq.y,c.lt.z))` and friends. */
+function compileTree(table: string, kind: "or" | "and", inner: string): Filter {
+  const filters = splitTopLevel(inner).map((item) => {
+    const nested = /^(and|or)\((.*)\)$/.exec(item);
+    if (nested) return compileTree(table, nested[1] as "and" | "or", nested[2]);
+    const [column, operator, ...rest] = item.split(".");
+    return compileCondition(table, column, operator, rest.join("."));
+  });
+  return kind === "or" ? (row) => filters.some((f) => f(row)) : (row) => filters.every((f) => f(row));
+}
+
+function compileFilters(table: string, params: URLSearchParams): Filter[] {
+  const filters: Filter[] = [];
+  for (const [key, value] of params) {
+    if (RESERVED.has(key)) continue;
+    if (key === "or" || key === "and") filters.push(compileTree(table, key, value.replace(/^\(|\)$/g, "")));
+    else {
+      const [operator, ...rest] = value.split(".");
+      filters.push(compileCondition(table, key, operator, rest.join(".")));
+    }
+  }
+  return filters;
+}
+
+function project(table: string, row: Row, select: string | null): Row {
+  const columns = !select || select === "*" ? Object.keys(SCHEMA[table]) : select.split(",");
+  const out: Row = {};
+  for (const column of columns) {
+    if (!(column in SCHEMA[table])) throw new PgError(400, "42703", `column ${table}.${column} does not exist`);
+    const value = row[column];
+    out[column] = SCHEMA[table][column] === "timestamptz" && typeof value === "string" ? printTimestamp(value) : value;
+  }
+  return out;
+}
+
+function denied(identity: Identity, table: string): PgError {
+  return new PgError(identity.role === "anon" ? 401 : 403, "42501", `permission denied for table ${table}`);
+}
+
+export function createRestHandlers({ url, gate, tables, userExists }: {
+  url: string;
+  gate: Gate;
+  tables: Record<"predictions" | "sdxl_images", Row[]>;
+  userExists: (id: string) => boolean;
+}): HttpHandler[] {
+  const visible = (identity: Identity, row: Row) => identity.role === "service_role" || (identity.role === "authenticated" && row.user_id === identity.sub);
+
+  function checkConstraints(table: "predictions" | "sdxl_images", row: Row, ignoreDuplicates: boolean, onConflict: string | null): "skip" | void {
+    for (const [column, type] of Object.entries(SCHEMA[table])) {
+      const nullable = column === "error" || column === "completed_at";
+      if (row[column] === null && !nullable && type !== "jsonb") throw new PgError(400, "23502", `null value in column "${column}" of relation "${table}" violates not-null constraint`);
+    }
+    if (!userExists(row.user_id as string)) throw new PgError(409, "23503", `insert or update on table "${table}" violates foreign key constraint "${table}_user_id_fkey"`);
+    if (table === "predictions") {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(row.id as string) || !STATUSES.includes(row.status as string)) {
+        throw new PgError(400, "23514", `new row for relation "predictions" violates check constraint`);
+      }
+      if (tables.predictions.some((other) => other.id === row.id)) throw new PgError(409, "23505", 'duplicate key value violates unique constraint "predictions_pkey"', `Key (id)=(${row.id}) already exists.`);
+      return;
+    }
+    const prediction = tables.predictions.find((p) => p.id === row.prediction_id);
+    if (!prediction) throw new PgError(409, "23503", 'insert or update on table "sdxl_images" violates foreign key constraint "sdxl_images_prediction_id_fkey"');
+    if (prediction.user_id !== row.user_id) throw new PgError(409, "23503", 'insert or update on table "sdxl_images" violates foreign key constraint "sdxl_images_prediction_id_user_id_fkey"');
+    if (!["image/png", "image/jpeg", "image/webp"].includes(row.content_type as string) || !((row.bytes as number) > 0) || !String(row.storage_path).startsWith(`${row.user_id}/`)) {
+      throw new PgError(400, "23514", 'new row for relation "sdxl_images" violates check constraint');
+    }
+    if (tables.sdxl_images.some((other) => other.prediction_id === row.prediction_id)) {
+      if (ignoreDuplicates && onConflict === "prediction_id") return "skip";
+      throw new PgError(409, "23505", 'duplicate key value violates unique constraint "sdxl_images_prediction_id_key"');
+    }
+    if (tables.sdxl_images.some((other) => other.storage_path === row.storage_path)) throw new PgError(409, "23505", 'duplicate key value violates unique constraint "sdxl_images_storage_path_key"');
+  }
+
+  async function handle(request: Request, table: string): Promise<Response> {
+    if (table !== "predictions" && table !== "sdxl_images") {
+      return new PgError(404, "PGRST205", `Could not find the table 'public.${table}' in the schema cache`).response();
+    }
+    const identity = await gate.identify(request, "rest");
+    if (identity instanceof Response) return identity;
+    const params = new URL(request.url).searchParams;
+    const prefer = (request.headers.get("prefer") ?? "").split(",").map((p) => p.trim());
+    const grants = GRANTS[table];
+    const isUser = identity.role !== "service_role";
+    const representation = prefer.includes("return=representation");
+    const method = request.method;
+
+    if (identity.role === "anon") throw denied(identity, table);
+    let result: Row[];
+    if (method === "GET" || method === "HEAD") {
+      const filters = compileFilters(table, params);
+      result = tables[table].filter((row) => visible(identity, row) && filters.every((f) => f(row)));
+      for (const key of [...(params.get("order") ?? "").split(",")].filter(Boolean).reverse()) {
+        const [column, direction] = key.split(".");
+        result = [...result].sort((a, b) => ((a[column] as string) < (b[column] as string) ? -1 : (a[column] as string) > (b[column] as string) ? 1 : 0) * (direction === "desc" ? -1 : 1));
+      }
+      const total = result.length;
+      if (params.has("limit")) result = result.slice(0, Number(params.get("limit")));
+      const headers: Record<string, string> = {};
+      if (prefer.includes("count=exact")) headers["content-range"] = result.length ? `0-${result.length - 1}/${total}` : `*/${total}`;
+      if (method === "HEAD") return new HttpResponse(null, { status: 200, headers });
+      return respond(table, request, params, result, 200, headers);
+    }
+
+    const body = method === "DELETE" ? null : ((await request.json()) as Row | Row[]);
+    if (method === "POST") {
+      const values = Array.isArray(body) ? body : [body as Row];
+      const inserted: Row[] = [];
+      for (const value of values) {
+        if (isUser && Object.keys(value).some((column) => !(grants.insert as readonly string[]).includes(column))) throw denied(identity, table);
+        const row: Row = {};
+        for (const column of Object.keys(SCHEMA[table])) row[column] = coerce(table, column, value[column]);
+        row.created_at = pgNow();
+        if (table === "sdxl_images") row.id = randomUUID();
+        // Row-level security is checked before constraints, even for ON CONFLICT DO NOTHING.
+        const sub = identity.role === "authenticated" ? identity.sub : null;
+        const ownPrediction = table === "predictions" || tables.predictions.some((p) => p.id === row.prediction_id && p.user_id === sub);
+        if (isUser && (row.user_id !== sub || !ownPrediction)) {
+          throw new PgError(403, "42501", `new row violates row-level security policy for table "${table}"`);
+        }
+        if (checkConstraints(table, row, prefer.includes("resolution=ignore-duplicates"), params.get("on_conflict")) === "skip") continue;
+        tables[table].push(row);
+        inserted.push(row);
+      }
+      return representation ? respond(table, request, params, inserted, 201) : new HttpResponse(null, { status: 201 });
+    }
+
+    const filters = compileFilters(table, params);
+    const targets = tables[table].filter((row) => visible(identity, row) && filters.every((f) => f(row)));
+    if (method === "PATCH") {
+      const changes = body as Row;
+      if (isUser && Object.keys(changes).some((column) => !(grants.update as readonly string[]).includes(column))) throw denied(identity, table);
+      for (const row of targets) for (const [column, value] of Object.entries(changes)) row[column] = coerce(table, column, value);
+    } else if (method === "DELETE") {
+      if (isUser && !grants.delete) throw denied(identity, table);
+      tables[table] = tables[table].filter((row) => !targets.includes(row));
+    } else return new PgError(405, "PGRST117", `Unsupported HTTP method: ${method}`).response();
+    return representation ? respond(table, request, params, targets, 200) : new HttpResponse(null, { status: 204 });
+  }
+
+  function respond(table: string, request: Request, params: URLSearchParams, rows: Row[], status: number, headers: Record<string, string> = {}) {
+    const projected = rows.map((row) => project(table, row, params.get("select")));
+    if ((request.headers.get("accept") ?? "").includes("application/vnd.pgrst.object+json")) {
+      if (projected.length !== 1) {
+        return new PgError(406, "PGRST116", "Cannot coerce the result to a single JSON object", `The result contains ${projected.length} rows`).response();
+      }
+      return HttpResponse.json(projected[0], { status, headers });
+    }
+    return HttpResponse.json(projected, { status, headers });
+  }
+
+  return [
+    http.all(`${url}/rest/v1/:table`, async ({ request, params }) => {
+      const failed = await gate.enter("rest", request);
+      if (failed) return failed;
+      try {
+        return await handle(request, String(params.table));
+      } catch (error) {
+        if (error instanceof PgError) return error.response();
+        throw error;
+      }
+    }),
+  ];
+}
