@@ -43,12 +43,15 @@ const serverSchema = z.object({
   MAX_OUTPUT_BYTES: positiveInt(20 * 1024 * 1024),
   RATE_LIMIT_CREATES_PER_MINUTE: positiveInt(10),
   RATE_LIMIT_CONCURRENT: positiveInt(2),
+
+  // Bearer token for POST /api/internal/reconcile (`npm run reconcile`, a cron job); unset: no such endpoint.
+  RECONCILE_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
 });
 
 type RawServerEnv = z.output<typeof serverSchema>;
 
 export type ModelConfig =
-  | { kind: "local"; durationMs: number }
+  | { kind: "local"; durationMs: number; dataDir: string }
   | {
       kind: "replicate";
       apiToken: string;
@@ -69,6 +72,7 @@ export type ServerEnv = {
   model: ModelConfig;
   backend: BackendConfig;
   limits: { maxOutputBytes: number; createsPerMinute: number; concurrent: number };
+  reconcileSecret?: string;
 };
 
 export class EnvError extends Error {
@@ -98,6 +102,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
       createsPerMinute: env.RATE_LIMIT_CREATES_PER_MINUTE,
       concurrent: env.RATE_LIMIT_CONCURRENT,
     },
+    reconcileSecret: env.RECONCILE_SECRET,
   };
 }
 
@@ -114,7 +119,7 @@ function chooseModel(env: RawServerEnv, problems: string[]): ModelConfig | undef
       problems.push(`REPLICATE_API_TOKEN is missing, but ${stray.join(", ")} ${stray.length > 1 ? "are" : "is"} set`);
       return undefined;
     }
-    return { kind: "local", durationMs: env.LOCAL_MODEL_DURATION_MS };
+    return { kind: "local", durationMs: env.LOCAL_MODEL_DURATION_MS, dataDir: env.DATA_DIR };
   }
   if (env.REPLICATE_MODEL_VERSION && env.REPLICATE_MODEL) {
     problems.push("set REPLICATE_MODEL_VERSION or REPLICATE_MODEL, not both");
@@ -163,4 +168,19 @@ export function getServerEnv(): ServerEnv {
 /** For tests that change process.env between cases. */
 export function resetServerEnvForTests(): void {
   cached = undefined;
+}
+
+/**
+ * The few values proxy.ts needs, read without the full schema: the proxy is
+ * bundled on its own, runs on every request, and must not fail on a variable
+ * it does not use. getServerEnv() still validates all of them at start-up.
+ */
+export function readProxyConfig(source: Record<string, string | undefined> = process.env): {
+  supabase: { url: string; publishableKey: string; secureCookies: boolean } | null;
+} {
+  const url = source.NEXT_PUBLIC_SUPABASE_URL?.trim();
+  const publishableKey = (source.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY || source.NEXT_PUBLIC_SUPABASE_ANON_KEY)?.trim();
+  // Behind a TLS-terminating proxy the request itself may look like http: APP_URL says what the browser sees.
+  const secureCookies = source.APP_URL?.trim().startsWith("https://") ?? false;
+  return { supabase: url && publishableKey ? { url, publishableKey, secureCookies } : null };
 }

@@ -38,10 +38,8 @@ async function createAppContext(): Promise<AppContext> {
 async function createModel(env: ServerEnv): Promise<ImageModel> {
   if (env.model.kind === "local") {
     const { createLocalModel } = await import("@/lib/models/local-model");
-    // The local model keeps its own state beside the local database; with a
-    // Supabase backend it still needs a folder of its own.
-    const dataDir = env.backend.kind === "local" ? env.backend.dataDir : ".data";
-    return createLocalModel({ dataDir, durationMs: env.model.durationMs });
+    // The local model keeps its own state under DATA_DIR, whichever backend stores the images.
+    return createLocalModel({ dataDir: env.model.dataDir, durationMs: env.model.durationMs });
   }
   const { createReplicateModel } = await import("@/lib/models/replicate");
   return createReplicateModel(env.model);

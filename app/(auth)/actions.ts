@@ -1,9 +1,10 @@
 "use server";
 
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import type { z } from "zod";
-import type { Credentials } from "@/lib/auth/auth-service";
+import { EmailConfirmationRequired, type Credentials } from "@/lib/auth/auth-service";
+import { clientAddressFrom } from "@/lib/auth/client-address";
 import { signInSchema, signUpSchema } from "@/lib/auth/credentials-schema";
 import type { AuthFormState } from "@/lib/auth/form-state";
 import { safeNextPath } from "@/lib/auth/safe-next-path";
@@ -13,7 +14,8 @@ import { getAppContext } from "@/lib/server-context";
 export async function signIn(_previous: AuthFormState, formData: FormData): Promise<AuthFormState> {
   return authenticate(formData, signInSchema, async (credentials) => {
     const { auth } = await getAppContext();
-    await auth.signIn(credentials, await cookies());
+    // The address limit comes on top of the per-email one (see lib/local/sign-in-throttle.ts).
+    await auth.signIn(credentials, await cookies(), { clientAddress: clientAddressFrom(await headers()) });
   });
 }
 
@@ -44,6 +46,7 @@ async function authenticate(
   try {
     await run(parsed.data);
   } catch (error) {
+    if (error instanceof EmailConfirmationRequired) return { email, notice: error.message };
     return { email, error: asAppError(error).message };
   }
   // redirect() throws by design, so it stays outside the try above.

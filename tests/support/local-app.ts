@@ -1,10 +1,15 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { SESSION_COOKIE } from "@/lib/auth/session-cookie";
 import { resetServerEnvForTests } from "@/lib/env";
-import type { SessionUser } from "@/lib/predictions/ports";
 import { getAppContext, resetAppContextForTests } from "@/lib/server-context";
+import type { TestApp, TestSession } from "@/tests/support/backends";
 import { testCookies } from "@/tests/support/cookie-jar";
+
+export type { TestSession } from "@/tests/support/backends";
+
+const BUCKET = "sdxl-images";
 
 /**
  * A whole app in local mode on a fresh data folder: the real env parsing, the
@@ -18,9 +23,10 @@ export async function startLocalApp(env: Record<string, string> = {}) {
   resetServerEnvForTests();
   resetAppContextForTests();
   const context = await getAppContext();
+  const bucketDir = path.join(dataDir, "storage", BUCKET);
 
   /** Signs up a new person and returns their session cookies, ready to `actAs`. */
-  async function signUp(email: string, password = "correct horse battery") {
+  async function signUp(email: string, password = "correct horse battery"): Promise<TestSession> {
     testCookies.clear();
     const user = await context.auth.signUp({ email, password }, testCookies);
     return { user, cookies: testCookies.snapshot() };
@@ -31,6 +37,32 @@ export async function startLocalApp(env: Record<string, string> = {}) {
     else testCookies.clear();
   }
 
+  // The local session cookie is the JWT itself.
+  function tamperedSession(session: TestSession, claims: Record<string, unknown>) {
+    const cookies = new Map(session.cookies);
+    cookies.set(SESSION_COOKIE, tamperJwt(cookies.get(SESSION_COOKIE) ?? "", claims));
+    return { cookies };
+  }
+
+  // Everything in the person's folder, temporary files of an unfinished upload included.
+  async function storedFiles(userId: string): Promise<string[]> {
+    const names = await readdir(path.join(bucketDir, userId)).catch(() => []);
+    return names.map((name) => `${userId}/${name}`).sort();
+  }
+
+  async function readStoredFile(objectPath: string): Promise<Uint8Array | null> {
+    return readFile(path.join(bucketDir, objectPath)).then((bytes) => new Uint8Array(bytes), () => null);
+  }
+
+  // Display URLs are `/api/files/<object path>[?query]`, served by the route handler as this session.
+  async function openDisplayUrl(url: string): Promise<Response> {
+    const { GET } = await import("@/app/api/files/[...path]/route");
+    const target = new URL(url, "http://localhost:3000");
+    if (!target.pathname.startsWith("/api/files/")) throw new Error(`Not a local file URL: ${url}`);
+    const segments = target.pathname.slice("/api/files/".length).split("/").map(decodeURIComponent);
+    return GET(new Request(target), params({ path: segments }));
+  }
+
   async function stop() {
     await context.close?.();
     resetAppContextForTests();
@@ -39,11 +71,29 @@ export async function startLocalApp(env: Record<string, string> = {}) {
     await rm(dataDir, { recursive: true, force: true });
   }
 
-  return { context, dataDir, signUp, actAs, stop };
+  const app = {
+    backend: "local" as const,
+    context,
+    dataDir,
+    signUp,
+    actAs,
+    tamperedSession,
+    storedFiles,
+    readStoredFile,
+    openDisplayUrl,
+    stop,
+  };
+  return app satisfies TestApp;
 }
 
 export type LocalApp = Awaited<ReturnType<typeof startLocalApp>>;
-export type TestSession = { user: SessionUser; cookies: Map<string, string> };
+
+/** A JWT with its claims edited and its signature kept. */
+export function tamperJwt(token: string, claims: Record<string, unknown>): string {
+  const [header, payload, signature] = token.split(".");
+  const edited = { ...JSON.parse(Buffer.from(payload ?? "", "base64url").toString() || "{}"), ...claims };
+  return `${header}.${Buffer.from(JSON.stringify(edited)).toString("base64url")}.${signature}`;
+}
 
 export function jsonRequest(url: string, body: unknown, init: RequestInit = {}): Request {
   return new Request(new URL(url, "http://localhost:3000"), {

@@ -4,7 +4,7 @@ import { DEFAULT_REPLICATE_VERSION, EnvError, parseServerEnv, readProxyConfig } 
 describe("parseServerEnv", () => {
   it("chooses the local model and the local backend when nothing is set", () => {
     const env = parseServerEnv({});
-    expect(env.model).toEqual({ kind: "local", durationMs: 4000 });
+    expect(env.model).toEqual({ kind: "local", durationMs: 4000, dataDir: ".data" });
     expect(env.backend).toEqual({ kind: "local", dataDir: ".data", authSecret: undefined });
     expect(env.limits).toEqual({ maxOutputBytes: 20 * 1024 * 1024, createsPerMinute: 10, concurrent: 2 });
   });
@@ -61,7 +61,7 @@ describe("parseServerEnv", () => {
     const env = parseServerEnv({ RATE_LIMIT_CREATES_PER_MINUTE: "3", RATE_LIMIT_CONCURRENT: "1", LOCAL_MODEL_DURATION_MS: "0" });
     expect(env.limits.createsPerMinute).toBe(3);
     expect(env.limits.concurrent).toBe(1);
-    expect(env.model).toEqual({ kind: "local", durationMs: 0 });
+    expect(env.model).toEqual({ kind: "local", durationMs: 0, dataDir: ".data" });
   });
 });
 
