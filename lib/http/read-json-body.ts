@@ -32,7 +32,9 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
 
 /** Field errors keyed by the field's name inside `input` (e.g. "prompt"), as forms show them. */
 export function toFieldErrors(error: z.ZodError): FieldErrors {
-  const fields: FieldErrors = {};
+  // No prototype: a field named by the client (an unknown key such as
+  // `__proto__`) must be a plain entry, not Object.prototype.
+  const fields: FieldErrors = Object.create(null);
   for (const issue of error.issues) {
     const path = issue.path[0] === "input" && issue.path.length > 1 ? issue.path.slice(1) : issue.path;
     const key = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : path.join(".") || "body";

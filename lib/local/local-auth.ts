@@ -8,6 +8,7 @@ import {
   signSessionToken,
   verifySessionToken,
 } from "@/lib/local/session-token";
+import { createSignInThrottle } from "@/lib/local/sign-in-throttle";
 import { createUser, userExists, verifyCredentials } from "@/lib/local/users";
 import type { SessionUser } from "@/lib/predictions/ports";
 
@@ -21,6 +22,9 @@ export function createLocalAuth({
   /** Secure cookies need https; local mode is usually served over plain http on localhost. */
   secureCookies: boolean;
 }): AuthService {
+  // Failed sign-ins per email and per address, kept in the database (lib/local/sign-in-throttle.ts).
+  const throttle = createSignInThrottle({ db });
+
   async function startSession(user: SessionUser, cookies: CookieJar) {
     cookies.set(SESSION_COOKIE, await signSessionToken(user, signingKey), {
       httpOnly: true,
@@ -45,9 +49,11 @@ export function createLocalAuth({
       await startSession(user, cookies);
       return user;
     },
-    async signIn(credentials, cookies) {
+    async signIn(credentials, cookies, request) {
+      const attempt = await throttle.begin({ email: credentials.email, address: request?.clientAddress });
       const user = await verifyCredentials(db, credentials);
       if (!user) throw new AppError("unauthorized", "Wrong email or password.");
+      await attempt.succeeded();
       await startSession(user, cookies);
       return user;
     },

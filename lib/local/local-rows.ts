@@ -85,6 +85,19 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
         return rows;
       }),
 
+    listUnsavedPredictions: ({ since, limit }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<PredictionRow>(
+          `select ${PREDICTION_COLUMNS} from public.predictions p
+           where p.created_at >= $1 and p.status in ('starting', 'processing', 'succeeded')
+             and not exists (select 1 from public.sdxl_images i where i.prediction_id = p.id)
+           order by p.created_at, p.id
+           limit $2`,
+          [since, Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE)],
+        );
+        return rows;
+      }),
+
     getImageByPrediction: ({ predictionId, userId }) =>
       run(async (tx) => {
         const { rows } = await tx.query<ImageRow>(

@@ -29,6 +29,9 @@ export const INPUT_DEFAULTS = {
 // Control characters other than tab and newline have no place in a prompt and
 // are a classic way to smuggle confusing text into logs.
 const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+// Half of a surrogate pair is not text: Postgres refuses it in jsonb, so it
+// would fail only after the model had started (and billed) the prediction.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function unknownFieldMessage(issue: z.core.$ZodRawIssue) {
   return issue.code === "unrecognized_keys" ? `Unknown field: ${issue.keys.join(", ")}.` : undefined;
@@ -39,7 +42,8 @@ const text = (label: string) =>
     .string({ error: `${label} must be text.` })
     .trim()
     .max(MAX_PROMPT_LENGTH, `${label} must be at most ${MAX_PROMPT_LENGTH} characters.`)
-    .refine((value) => !CONTROL_CHARS.test(value), `${label} must not contain control characters.`);
+    .refine((value) => !CONTROL_CHARS.test(value), `${label} must not contain control characters.`)
+    .refine((value) => !LONE_SURROGATE.test(value), `${label} contains a broken character.`);
 
 const side = (label: string) =>
   z

@@ -59,6 +59,13 @@ export interface RowStore {
   countPredictionsSince(args: { userId: string; since: string }): Promise<number>;
   /** This user's predictions created since `since` that are not in a final status yet. */
   listRunningPredictions(args: { userId: string; since: string }): Promise<PredictionRow[]>;
+  /**
+   * Anyone's predictions created since `since` that may still yield an image
+   * (starting, processing or succeeded) but have none saved, oldest first.
+   * For the reconcile step, on the service store: a person's store sees only
+   * their own rows.
+   */
+  listUnsavedPredictions(args: { since: string; limit: number }): Promise<PredictionRow[]>;
 
   getImageByPrediction(args: { predictionId: string; userId: string }): Promise<ImageRow | null>;
   /** Inserts, or returns the row already there for the same prediction. */

@@ -50,7 +50,7 @@ async function save({ userId, predictionId, backend, model, maxBytes }: SaveArgs
     void download.body.cancel().catch(() => undefined);
     throw new AppError("payload_too_large", "The generated image is larger than this app accepts.");
   }
-  const { head, body } = await peekStream(download.body, SIGNATURE_BYTES);
+  const { head, body } = await peekStream(labelReadFailures(download.body), SIGNATURE_BYTES);
   const type = detectImageType(head);
   if (!type || !isImageContentType(download.contentType)) {
     void body.cancel().catch(() => undefined);
@@ -92,6 +92,36 @@ async function save({ userId, predictionId, backend, model, maxBytes }: SaveArgs
     completedAt: prediction.completed_at ?? new Date().toISOString(),
   });
   return image;
+}
+
+/**
+ * The download's own failures (a connection reset, the download timeout) reach
+ * the storage upload as whatever the network layer threw; named here, they
+ * reach the person as what happened instead of "something went wrong".
+ */
+function labelReadFailures(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+        throw new AppError(
+          "upstream_unavailable",
+          timedOut ? "Downloading the image took too long. Try saving again." : "The image download was interrupted. Try saving again.",
+          { retryAfter: 5, cause: error },
+        );
+      }
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
 }
 
 function isImageContentType(contentType: string): boolean {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { testCookies } from "@/tests/support/cookie-jar";
 import { startLocalApp, type LocalApp } from "@/tests/support/local-app";
 
-vi.mock("next/headers", () => ({ cookies: async () => testCookies }));
+vi.mock("next/headers", () => ({ cookies: async () => testCookies, headers: async () => new Headers({ "x-real-ip": "203.0.113.7" }) }));
 
 const { signIn, signUp, signOut } = await import("@/app/(auth)/actions");
 

@@ -1,0 +1,114 @@
+import { AppError, asAppError } from "@/lib/errors";
+import type { ImageModel } from "@/lib/models/image-model";
+import type { Backend, PredictionRow } from "@/lib/predictions/ports";
+import { saveGeneratedImage } from "@/lib/predictions/save-image";
+import { isFinalStatus } from "@/lib/predictions/types";
+
+/** Replicate deletes a prediction's output an hour after it was made: older rows cannot be saved any more. */
+export const RECONCILE_WINDOW_MS = 60 * 60_000;
+const DEFAULT_LIMIT = 100;
+// Gentle on the model's read limits and on the database; a run is a background chore.
+const DEFAULT_CONCURRENCY = 4;
+/** One prediction that hangs (a storage call without a timeout) must not hold up the run, nor every later one. */
+const SETTLE_TIMEOUT_MS = 2 * 60_000;
+
+export type ReconcileResult = {
+  /** Predictions without an image that were looked at. */
+  checked: number;
+  /** Images saved by this run. */
+  saved: number;
+  /** Still starting or processing at the model: a later run (or the person's poll) saves them. */
+  running: number;
+  /** Failed or canceled at the model: recorded on the row, nothing to save. */
+  ended: number;
+  /** Could not be settled now (the model or storage failed, or the model does not know the id). */
+  failed: number;
+};
+
+/**
+ * Saves the images nobody saved: a tab closed before its poll saw `succeeded`,
+ * a webhook that never came, a server stopped between `succeeded` and the
+ * save. Runs without a person, so `backend` must be the service backend; each
+ * save is the same idempotent saveGeneratedImage the polls use, so a run that
+ * races a poll or a webhook still leaves one row and one file.
+ */
+export async function reconcileUnsavedImages({
+  backend,
+  model,
+  maxBytes,
+  now = Date.now(),
+  limit = DEFAULT_LIMIT,
+  concurrency = DEFAULT_CONCURRENCY,
+  settleTimeoutMs = SETTLE_TIMEOUT_MS,
+}: {
+  backend: Backend;
+  model: ImageModel;
+  maxBytes: number;
+  now?: number;
+  limit?: number;
+  concurrency?: number;
+  settleTimeoutMs?: number;
+}): Promise<ReconcileResult> {
+  const since = new Date(now - RECONCILE_WINDOW_MS).toISOString();
+  const rows = await backend.rows.listUnsavedPredictions({ since, limit });
+  const result: ReconcileResult = { checked: rows.length, saved: 0, running: 0, ended: 0, failed: 0 };
+
+  await eachWithLimit(rows, concurrency, async (row) => {
+    try {
+      result[await withTimeout(settle({ row, backend, model, maxBytes, now }), settleTimeoutMs)] += 1;
+    } catch (error) {
+      result.failed += 1;
+      // asAppError logs anything unexpected in full; expected failures get one line.
+      console.warn(`Reconcile: prediction ${row.id} was not saved: ${asAppError(error).message}`);
+    }
+  });
+  return result;
+}
+
+async function settle({
+  row,
+  backend,
+  model,
+  maxBytes,
+  now,
+}: {
+  row: PredictionRow;
+  backend: Backend;
+  model: ImageModel;
+  maxBytes: number;
+  now: number;
+}): Promise<"saved" | "running" | "ended"> {
+  // The row is only as fresh as the last poll; the model is the truth.
+  const live = await model.get(row.id);
+  if (live.status === "succeeded") {
+    await saveGeneratedImage({ userId: row.user_id, predictionId: row.id, backend, model, maxBytes });
+    return "saved";
+  }
+  const ended = isFinalStatus(live.status);
+  if (live.status !== row.status || live.error !== row.error) {
+    await backend.rows.updatePrediction({
+      id: row.id,
+      userId: row.user_id,
+      status: live.status,
+      error: live.error,
+      completedAt: live.completed_at ?? (ended ? new Date(now).toISOString() : null),
+    });
+  }
+  return ended ? "ended" : "running";
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError("upstream_unavailable", `Gave up after ${Math.round(ms / 1000)} s.`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function eachWithLimit<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { AppError } from "@/lib/errors";
+import { getDatabase } from "@/lib/local/database";
+import { createLocalBackend } from "@/lib/local/local-backend";
+import { createSignInThrottle, SIGN_IN_LIMITS } from "@/lib/local/sign-in-throttle";
+import { createLocalModel } from "@/lib/models/local-model";
+import { createPrediction } from "@/lib/predictions/create-prediction";
+import { generationInputSchema } from "@/lib/predictions/input-schema";
+import { testCookies } from "@/tests/support/cookie-jar";
+import { startLocalApp, type LocalApp } from "@/tests/support/local-app";
+
+/**
+ * Limits that must hold however many server processes there are, because
+ * they live in the database: generation limits per person (creates per
+ * minute, predictions running at once) and, in local mode, sign-in attempts
+ * per email and per client address.
+ */
+
+const testHeaders = new Headers();
+vi.mock("next/headers", () => ({ cookies: async () => testCookies, headers: async () => testHeaders }));
+
+const { signIn } = await import("@/app/(auth)/actions");
+
+let app: LocalApp;
+beforeAll(async () => {
+  app = await startLocalApp({ LOCAL_MODEL_DURATION_MS: "60000" });
+});
+afterAll(() => app.stop());
+beforeEach(() => {
+  testCookies.clear();
+  testHeaders.set("x-forwarded-for", "198.51.100.1");
+});
+
+function form(email: string, password: string) {
+  const data = new FormData();
+  data.set("email", email);
+  data.set("password", password);
+  return data;
+}
+
+async function attempt(email: string, password: string, address?: string) {
+  if (address) testHeaders.set("x-forwarded-for", address);
+  try {
+    return await signIn({}, form(email, password));
+  } catch (error) {
+    const digest = (error as { digest?: string }).digest ?? "";
+    if (digest.startsWith("NEXT_REDIRECT")) return { redirected: true as const };
+    throw error;
+  }
+}
+
+describe("generation limits across server instances", () => {
+  /** A second server process: its own backend objects and model, the same database and data folder. */
+  async function instance() {
+    const env = app.context.env;
+    if (env.backend.kind !== "local") throw new Error("local mode expected");
+    const runtime = await createLocalBackend(env.backend, { secureCookies: false });
+    return { runtime, model: createLocalModel({ dataDir: env.backend.dataDir, durationMs: 60_000 }) };
+  }
+
+  it("counts predictions running on every instance, and creates per minute, against the same person", async () => {
+    const { user } = await app.signUp("two-tabs@example.com");
+    const [a, b] = [await instance(), await instance()];
+    const limits = { createsPerMinute: 3, concurrent: 2 };
+    const input = generationInputSchema.parse({ prompt: "one of many" });
+    const start = (on: typeof a) => createPrediction({ user, backend: on.runtime.backendFor(user), model: on.model, input, limits });
+
+    const first = await start(a);
+    await start(b);
+    const refused = await start(a).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({ code: "rate_limited", status: 429, retryAfter: 5 });
+
+    // One finishes (canceled at the model, seen by the other instance): a slot frees up...
+    await b.model.cancel(first.id);
+    const third = await start(b);
+    await a.model.cancel(third.id);
+    // ...but the minute's three creates are used up, on whichever instance asks.
+    await expect(start(a)).rejects.toMatchObject({ code: "rate_limited", retryAfter: 60 });
+    await expect(start(b)).rejects.toMatchObject({ code: "rate_limited", retryAfter: 60 });
+  });
+});
+
+describe("sign-in throttling (local mode)", () => {
+  it(`refuses an email after ${SIGN_IN_LIMITS.perEmail} wrong passwords, even with the right one, and says when to come back`, async () => {
+    await app.signUp("target@example.com", "the right password");
+    testCookies.clear();
+    for (let i = 0; i < SIGN_IN_LIMITS.perEmail; i++) {
+      expect(await attempt("target@example.com", `guess ${i}`)).toMatchObject({ error: "Wrong email or password." });
+    }
+    expect(await attempt("TARGET@example.com", "the right password")).toEqual({
+      email: "TARGET@example.com",
+      error: "Too many sign-in attempts. Try again in 15 minutes.",
+    });
+    expect(testCookies.has("sdxl-session")).toBe(false);
+
+    // The limit is the email's, not the address's: someone else signs in fine from the same place.
+    await app.signUp("neighbour@example.com", "neighbour password");
+    testCookies.clear();
+    expect(await attempt("neighbour@example.com", "neighbour password")).toEqual({ redirected: true });
+  });
+
+  it("clears an email's failures when the right password comes in time", async () => {
+    await app.signUp("forgetful@example.com", "the right password");
+    testCookies.clear();
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < SIGN_IN_LIMITS.perEmail - 1; i++) await attempt("forgetful@example.com", "almost");
+      expect(await attempt("forgetful@example.com", "the right password")).toEqual({ redirected: true });
+    }
+  });
+
+  it(`refuses an address after ${SIGN_IN_LIMITS.perAddress} failures across many emails; other addresses still get in`, async () => {
+    const address = "203.0.113.50";
+    for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++) {
+      expect(await attempt(`sprayed-${i}@example.com`, "password1", address)).toMatchObject({ error: "Wrong email or password." });
+    }
+    expect(await attempt("sprayed-new@example.com", "password1", address)).toMatchObject({
+      error: expect.stringMatching(/^Too many sign-in attempts/),
+    });
+    // Only the last X-Forwarded-For entry (the proxy's) counts: a client cannot dodge the limit by prepending one.
+    expect(await attempt("sprayed-new@example.com", "password1", `10.9.8.7, ${address}`)).toMatchObject({
+      error: expect.stringMatching(/^Too many sign-in attempts/),
+    });
+
+    await app.signUp("elsewhere@example.com", "elsewhere password");
+    testCookies.clear();
+    expect(await attempt("elsewhere@example.com", "elsewhere password", "192.0.2.77")).toEqual({ redirected: true });
+  });
+
+  it("counts a burst of parallel guesses as they arrive, not after the slow hash", async () => {
+    await app.signUp("burst@example.com", "the right password");
+    testCookies.clear();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt("burst@example.com", `parallel ${i}`, `192.0.2.${i + 1}`)));
+    const wrong = results.filter((result) => "error" in result && result.error === "Wrong email or password.");
+    expect(wrong).toHaveLength(SIGN_IN_LIMITS.perEmail);
+  });
+
+  it("keeps counting across a restart: the attempts are in the database", async () => {
+    await app.signUp("restart@example.com", "the right password");
+    testCookies.clear();
+    for (let i = 0; i < SIGN_IN_LIMITS.perEmail; i++) await attempt("restart@example.com", "nope", "192.0.2.200");
+
+    const { resetAppContextForTests, getAppContext } = await import("@/lib/server-context");
+    const before = app.context;
+    await before.close?.();
+    resetAppContextForTests();
+    await getAppContext();
+    expect(await attempt("restart@example.com", "the right password")).toMatchObject({
+      error: expect.stringMatching(/^Too many sign-in attempts/),
+    });
+  });
+
+  it("lets the email try again once the window has passed", async () => {
+    let now = Date.parse("2026-11-24T12:00:00Z");
+    const throttle = createSignInThrottle({ db: await getDatabase(app.dataDir), now: () => now });
+    for (let i = 0; i < SIGN_IN_LIMITS.perEmail; i++) await throttle.begin({ email: "clock@example.com" });
+    const refused = await throttle.begin({ email: "clock@example.com" }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "rate_limited", retryAfter: 15 * 60 });
+
+    now += 10 * 60_000;
+    await expect(throttle.begin({ email: "clock@example.com" })).rejects.toMatchObject({ retryAfter: 5 * 60 });
+    now += 5 * 60_000 + 1;
+    await expect(throttle.begin({ email: "clock@example.com" })).resolves.toBeDefined();
+  });
+
+  it("keeps its table out of reach of the API roles", async () => {
+    const db = await getDatabase(app.dataDir);
+    await createSignInThrottle({ db }).begin({ email: "probe@example.com" });
+    for (const role of ["anon", "authenticated"]) {
+      const error = await db
+        .transaction(async (tx) => {
+          await tx.exec(`set local role ${role}`);
+          await tx.query("select count(*) from local_auth.sign_in_attempts");
+        })
+        .catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: "42501" });
+    }
+  });
+});

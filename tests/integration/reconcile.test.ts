@@ -1,0 +1,287 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ImageModel } from "@/lib/models/image-model";
+import { createLocalModel } from "@/lib/models/local-model";
+import { generationInputSchema } from "@/lib/predictions/input-schema";
+import { reconcileUnsavedImages, RECONCILE_WINDOW_MS } from "@/lib/predictions/reconcile";
+import { createMemoryBackend } from "@/tests/fixtures/memory-backend";
+import { testCookies } from "@/tests/support/cookie-jar";
+import { jsonRequest, params, startLocalApp, type LocalApp, type TestSession } from "@/tests/support/local-app";
+import { auditStorage } from "@/tests/support/storage-audit";
+
+/**
+ * The reconcile step: predictions that succeeded less than an hour ago but
+ * have no image are saved on the next poll, on server start (instrumentation),
+ * and by `npm run reconcile` (POST /api/internal/reconcile).
+ */
+
+vi.mock("next/headers", () => ({ cookies: async () => testCookies }));
+
+const { POST: create } = await import("@/app/api/replicate/route");
+const { GET: poll } = await import("@/app/api/replicate/[id]/route");
+const { POST: reconcileRoute } = await import("@/app/api/internal/reconcile/route");
+const { register } = await import("@/instrumentation");
+const { stopReconcileSchedule } = await import("@/lib/jobs/reconcile-job");
+
+const maxBytes = 20 * 1024 * 1024;
+const RECONCILE_SECRET = "a-reconcile-secret-that-is-long-enough-0123456789";
+
+describe("reconcileUnsavedImages", () => {
+  let dataDir: string;
+  let model: ImageModel;
+  let memory: ReturnType<typeof createMemoryBackend>;
+  const alice = "6c0f3f8e-8d6e-4d0b-9a51-1b1a0b8e1c01";
+  const bob = "0f9a7d3e-3d2a-4a55-8a59-7b3e4c2f1d02";
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "sdxl-reconcile-"));
+    model = createLocalModel({ dataDir, durationMs: 0 });
+    memory = createMemoryBackend();
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A prediction as createPrediction leaves it: started at the model, recorded with its owner. */
+  async function recorded(userId: string, prompt = "a paper boat", status: "starting" | "processing" | "succeeded" = "starting") {
+    const input = generationInputSchema.parse({ prompt, width: 256, height: 256, num_inference_steps: 4 });
+    const prediction = await model.create(input);
+    await memory.backend.rows.insertPrediction({ id: prediction.id, user_id: userId, model: model.id, input, status });
+    return prediction.id;
+  }
+
+  const run = (extra: Partial<Parameters<typeof reconcileUnsavedImages>[0]> = {}) =>
+    reconcileUnsavedImages({ backend: memory.backend, model, maxBytes, ...extra });
+
+  it("saves every owner's succeeded, unsaved image into that owner's folder", async () => {
+    const a = await recorded(alice);
+    const b = await recorded(bob, "a kite", "succeeded");
+
+    expect(await run()).toEqual({ checked: 2, saved: 2, running: 0, ended: 0, failed: 0 });
+    expect([...memory.files.keys()].sort()).toEqual([`${alice}/${a}.png`, `${bob}/${b}.png`].sort());
+    expect([...memory.images.values()].map((image) => [image.user_id, image.prediction_id]).sort()).toEqual(
+      [[alice, a], [bob, b]].sort(),
+    );
+    expect(memory.predictions.get(a)?.status).toBe("succeeded");
+  });
+
+  it("is idempotent: a second run finds nothing to do", async () => {
+    await recorded(alice);
+    await run();
+    expect(await run()).toEqual({ checked: 0, saved: 0, running: 0, ended: 0, failed: 0 });
+    expect(memory.images.size).toBe(1);
+    expect(memory.uploads).toBe(1);
+  });
+
+  it("leaves running predictions alone and records the ones that failed", async () => {
+    const slow = createLocalModel({ dataDir, durationMs: 60_000 });
+    model = slow;
+    const running = await recorded(alice, "takes a minute");
+    const failing = await recorded(alice, "this one will [fail]");
+    // Half way through the failing one's run, as the model sees it.
+    model = createLocalModel({ dataDir, durationMs: 60_000, now: () => Date.now() + 40_000 });
+
+    expect(await run()).toEqual({ checked: 2, saved: 0, running: 1, ended: 1, failed: 0 });
+    expect(memory.predictions.get(running)?.status).toBe("processing");
+    expect(memory.predictions.get(failing)).toMatchObject({ status: "failed", error: expect.stringContaining("[fail]") });
+    expect(memory.files.size).toBe(0);
+  });
+
+  it("skips predictions older than an hour: their outputs are gone at Replicate", async () => {
+    const id = await recorded(alice);
+    const now = Date.now() + RECONCILE_WINDOW_MS + 1_000;
+    expect(await run({ now })).toMatchObject({ checked: 0, saved: 0 });
+    expect(memory.predictions.get(id)?.status).toBe("starting");
+  });
+
+  it("counts a prediction the model does not know as failed and carries on with the rest", async () => {
+    await memory.backend.rows.insertPrediction({
+      id: "abcdefghijklmnopqrstuvwxyz",
+      user_id: alice,
+      model: model.id,
+      input: generationInputSchema.parse({ prompt: "from another model" }),
+      status: "processing",
+    });
+    const kept = await recorded(alice);
+    expect(await run()).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, failed: 1 });
+    expect(memory.files.has(`${alice}/${kept}.png`)).toBe(true);
+  });
+
+  it("gives up on a save that hangs, so one stuck prediction cannot stall every run", async () => {
+    const stuck = await recorded(alice);
+    const fine = await recorded(bob);
+    const upload = memory.backend.files.upload;
+    memory.backend.files.upload = async (args) => (args.path.includes(stuck) ? new Promise(() => undefined) : upload(args));
+
+    const result = await run({ settleTimeoutMs: 200 });
+    expect(result).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, failed: 1 });
+    expect(memory.files.has(`${bob}/${fine}.png`)).toBe(true);
+  });
+});
+
+describe("in the running app (local mode)", () => {
+  let app: LocalApp;
+  let alice: TestSession;
+
+  beforeAll(async () => {
+    app = await startLocalApp({ LOCAL_MODEL_DURATION_MS: "0", RECONCILE_SECRET, RATE_LIMIT_CONCURRENT: "50", RATE_LIMIT_CREATES_PER_MINUTE: "100" });
+    alice = await app.signUp("alice@example.com");
+  });
+  afterAll(() => app.stop());
+  beforeEach(() => app.actAs(alice));
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    stopReconcileSchedule();
+    const audit = await auditStorage(app.dataDir);
+    expect(audit.rowsWithoutFile).toEqual([]);
+    expect(audit.filesWithoutRow).toEqual([]);
+  });
+
+  /** Started, and finished at the model, but nobody polled: the tab was closed at once. */
+  async function abandoned(prompt = "nobody waited for this"): Promise<string> {
+    const response = await create(jsonRequest("/api/replicate", { input: { prompt } }), params({}));
+    expect(response.status).toBe(201);
+    return (await response.json()).id;
+  }
+  const imageOf = async (id: string) => (await auditStorage(app.dataDir)).images.find((image) => image.prediction_id === id) ?? null;
+  const reconcileRequest = (authorization?: string) =>
+    reconcileRoute(new Request("http://localhost:3000/api/internal/reconcile", { method: "POST", headers: authorization ? { authorization } : {} }));
+
+  it("on the next poll: a row already marked succeeded but without its image is saved", async () => {
+    const id = await abandoned();
+    // E.g. a webhook or a cancel recorded the success, and the save that should have followed did not happen.
+    await app.context.serviceBackend().rows.updatePrediction({ id, userId: alice.user.id, status: "succeeded", error: null, completedAt: new Date().toISOString() });
+    expect(await imageOf(id)).toBeNull();
+
+    const body = await (await poll(new Request(`http://localhost:3000/api/replicate/${id}`), params({ id }))).json();
+    expect(body).toMatchObject({ status: "succeeded", image: { url: `/api/files/${alice.user.id}/${id}.png` } });
+    expect(await imageOf(id)).not.toBeNull();
+  });
+
+  it("on server start: instrumentation's register() saves it in the background", async () => {
+    const id = await abandoned();
+    vi.stubEnv("NEXT_RUNTIME", "nodejs");
+    await register();
+    await vi.waitFor(async () => expect(await imageOf(id)).not.toBeNull(), { timeout: 10_000, interval: 50 });
+  });
+
+  it("register() does nothing on the edge runtime or during next build", async () => {
+    const id = await abandoned();
+    vi.stubEnv("NEXT_RUNTIME", "edge");
+    await register();
+    vi.stubEnv("NEXT_RUNTIME", "nodejs");
+    vi.stubEnv("NEXT_PHASE", "phase-production-build");
+    await register();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await imageOf(id)).toBeNull();
+  });
+
+  it("register() never makes start-up fail, even when the app cannot start", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const { resetAppContextForTests } = await import("@/lib/server-context");
+    const { resetServerEnvForTests } = await import("@/lib/env");
+    const context = app.context;
+    resetAppContextForTests();
+    vi.stubEnv("NEXT_RUNTIME", "nodejs");
+    vi.stubEnv("REPLICATE_MODEL", "not a model name");
+    resetServerEnvForTests();
+    try {
+      await expect(register()).resolves.toBeUndefined();
+      await vi.waitFor(() => expect(error).toHaveBeenCalledWith("Reconcile could not run", expect.anything()));
+    } finally {
+      vi.unstubAllEnvs();
+      resetServerEnvForTests();
+      (globalThis as { __sdxlAppContext?: Promise<unknown> }).__sdxlAppContext = Promise.resolve(context);
+    }
+  });
+
+  it("by `npm run reconcile`: POST /api/internal/reconcile with the secret saves it and says what it did", async () => {
+    const id = await abandoned();
+    const response = await reconcileRequest(`Bearer ${RECONCILE_SECRET}`);
+    expect(response.status).toBe(200);
+    const result = await response.json();
+    expect(result).toMatchObject({ saved: result.checked, running: 0, ended: 0, failed: 0 });
+    expect(result.saved).toBeGreaterThanOrEqual(1);
+    expect(await imageOf(id)).not.toBeNull();
+  });
+
+  it.each([
+    ["no token", undefined],
+    ["a wrong token", "Bearer not-the-secret"],
+    ["the secret without Bearer", RECONCILE_SECRET],
+  ])("refuses %s with 401 and does nothing", async (_label, authorization) => {
+    const id = await abandoned();
+    const response = await reconcileRequest(authorization);
+    expect(response.status).toBe(401);
+    expect((await response.json()).error.code).toBe("unauthorized");
+    expect(await imageOf(id)).toBeNull();
+    await reconcileRequest(`Bearer ${RECONCILE_SECRET}`);
+  });
+
+  it("does not exist (404) when RECONCILE_SECRET is not set", async () => {
+    const secret = app.context.env.reconcileSecret;
+    app.context.env.reconcileSecret = undefined;
+    try {
+      const response = await reconcileRequest("Bearer ");
+      expect(response.status).toBe(404);
+    } finally {
+      app.context.env.reconcileSecret = secret;
+    }
+  });
+});
+
+describe("scripts/reconcile.mjs", () => {
+  let server: ReturnType<typeof createServer>;
+  let seen: Array<string | undefined>;
+  let origin: string;
+
+  beforeAll(async () => {
+    seen = [];
+    server = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      const ok = request.method === "POST" && request.url === "/api/internal/reconcile" && request.headers.authorization === `Bearer ${RECONCILE_SECRET}`;
+      response.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
+      response.end(JSON.stringify(ok ? { checked: 3, saved: 2, running: 1, ended: 0, failed: 0 } : { error: { code: "unauthorized", message: "A valid reconcile token is required." } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function runScript(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, ["scripts/reconcile.mjs", origin], {
+        // Only what is given: no RECONCILE_SECRET inherited from the test process.
+        env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", ...env },
+        cwd: path.resolve(import.meta.dirname, "../.."),
+      });
+      let output = "";
+      child.stdout.on("data", (chunk) => (output += chunk));
+      child.stderr.on("data", (chunk) => (output += chunk));
+      child.on("close", (code) => resolve({ code, output }));
+    });
+  }
+
+  it("calls the endpoint with the secret and prints the counts", async () => {
+    const { code, output } = await runScript({ RECONCILE_SECRET });
+    expect(code).toBe(0);
+    expect(output).toContain('"saved":2');
+    expect(seen.at(-1)).toBe(`Bearer ${RECONCILE_SECRET}`);
+  });
+
+  it("exits 1 with the server's words when refused, and without calling when no secret is set", async () => {
+    const refused = await runScript({ RECONCILE_SECRET: "wrong-secret" });
+    expect(refused).toMatchObject({ code: 1, output: expect.stringContaining("401 A valid reconcile token is required.") });
+    const calls = seen.length;
+    const unset = await runScript({});
+    expect(unset).toMatchObject({ code: 1, output: expect.stringContaining("RECONCILE_SECRET is not set") });
+    expect(seen.length).toBe(calls);
+  });
+});

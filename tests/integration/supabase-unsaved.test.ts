@@ -1,0 +1,62 @@
+import { setupServer } from "msw/node";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { generationInputSchema } from "@/lib/predictions/input-schema";
+import type { RowStore } from "@/lib/predictions/ports";
+import type { PredictionStatus } from "@/lib/predictions/types";
+import { createSupabaseApi, PUBLISHABLE_KEY, SERVICE_ROLE_KEY, SUPABASE_URL } from "@/tests/msw/supabase-handlers";
+import { testCookies } from "@/tests/support/cookie-jar";
+
+/**
+ * The reconcile step's query on the cloud backend (PostgREST through the
+ * service-role client): anyone's recent predictions that may still yield an
+ * image but have none, found past a first page of rows that all have theirs.
+ */
+
+vi.mock("next/headers", () => ({ cookies: async () => testCookies }));
+const { createSupabaseBackend } = await import("@/lib/supabase/supabase-backend");
+
+const server = setupServer();
+const input = generationInputSchema.parse({ prompt: "a lighthouse at dusk" });
+let rows: RowStore;
+let users: string[];
+
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: "error" });
+  const api = await createSupabaseApi();
+  server.use(...api.handlers);
+  const runtime = await createSupabaseBackend({ kind: "supabase", url: SUPABASE_URL, publishableKey: PUBLISHABLE_KEY, serviceRoleKey: SERVICE_ROLE_KEY });
+  rows = runtime.serviceBackend().rows;
+  users = [api.addUser({ email: "alice@example.com" }).id, api.addUser({ email: "bob@example.com" }).id];
+});
+afterAll(() => server.close());
+
+async function prediction(n: number, status: PredictionStatus, saved = false) {
+  const id = `p${String(n).padStart(4, "0")}`;
+  const userId = users[n % 2];
+  await rows.insertPrediction({ id, user_id: userId, model: "stability-ai/sdxl", input, status });
+  if (saved) {
+    await rows.insertImage({
+      user_id: userId, prediction_id: id, prompt: input.prompt, input, model: "stability-ai/sdxl",
+      storage_path: `${userId}/${id}.png`, content_type: "image/png", bytes: 100, width: 1024, height: 1024,
+    });
+  }
+  return id;
+}
+
+it("lists unsaved predictions of every owner, oldest first, past pages of saved ones, and only recent ones", async () => {
+  const since = new Date(Date.now() - 60_000).toISOString();
+  // More saved rows than one page of candidates (100): the unsaved ones come after them.
+  for (let n = 0; n < 120; n++) await prediction(n, "succeeded", true);
+  const unsaved = [await prediction(200, "starting"), await prediction(201, "processing"), await prediction(202, "succeeded")];
+  await prediction(203, "failed");
+  await prediction(204, "canceled");
+  const later = await prediction(205, "succeeded");
+
+  const found = await rows.listUnsavedPredictions({ since, limit: 100 });
+  expect(found.map((row) => row.id)).toEqual([...unsaved, later]);
+  expect(found.map((row) => row.user_id)).toEqual([users[0], users[1], users[0], users[1]]);
+  expect(found[0].created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+
+  expect((await rows.listUnsavedPredictions({ since, limit: 2 })).map((row) => row.id)).toEqual(unsaved.slice(0, 2));
+  expect(await rows.listUnsavedPredictions({ since: new Date(Date.now() + 60_000).toISOString(), limit: 100 })).toEqual([]);
+});
