@@ -32,7 +32,24 @@ const STATUS: Record<ErrorCode, number> = {
 
 export type FieldErrors = Record<string, string[]>;
 
+// A registered symbol is the same in every copy of this module.
+const APP_ERROR = Symbol.for("sdxl-studio.app-error");
+
 export class AppError extends Error {
+  /**
+   * Next can load this module once per server bundle while the app context
+   * (lib/server-context.ts) is shared on globalThis, so an error thrown by one
+   * copy reaches code holding another copy's class. `instanceof` is answered by
+   * a brand instead of by class identity; a subclass is told apart by its
+   * `errorName`, which its instances also carry as `name`.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== "object" || value === null || !(APP_ERROR in value)) return false;
+    return this === AppError || (value as { name?: unknown }).name === (this as { errorName?: string }).errorName;
+  }
+
+  readonly [APP_ERROR] = true;
+
   readonly code: ErrorCode;
   readonly status: number;
   readonly fields?: FieldErrors;

@@ -27,10 +27,11 @@ export type SignInRequest = { clientAddress: string | null };
  * an email first (Supabase projects with "Confirm email" on): nobody is signed in.
  */
 export class EmailConfirmationRequired extends AppError {
+  static readonly errorName = "EmailConfirmationRequired";
   readonly email: string;
   constructor(email: string) {
     super("unauthorized", "Check your email: we sent you a link to confirm your account. Open it to finish signing up.");
-    this.name = "EmailConfirmationRequired";
+    this.name = EmailConfirmationRequired.errorName;
     this.email = email;
   }
 }
