@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { Brand } from "@/components/brand";
+import { NavLink } from "@/components/nav-link";
 import { Button, buttonClasses } from "@/components/ui/button";
 
 export type SiteHeaderProps = {
@@ -12,25 +14,30 @@ const NAV = [
 ] as const;
 
 /**
- * The top bar. No hooks and no "use client": it renders on the server, and sign-out is
- * a plain form posting to a server action, so it works without JavaScript.
+ * The top bar. No hooks and no "use client": it renders on the server (only the links,
+ * which mark the current page, are client components), and sign-out is a plain form
+ * posting to a server action, so it works without JavaScript.
  */
 export function SiteHeader({ email, signOut }: SiteHeaderProps) {
   return (
     <header className="sticky top-0 z-10 border-b bg-background/85 backdrop-blur supports-[backdrop-filter]:bg-background/70">
       <div className="mx-auto flex w-full max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
-        <Link href="/dashboard" className="flex items-center gap-2 text-sm font-semibold tracking-tight">
-          <span aria-hidden="true" className="size-5 rounded-md bg-[conic-gradient(at_30%_30%,var(--accent),#a855f7,#f97316,var(--accent))]" />
-          SDXL Studio
-        </Link>
+        <Brand href="/dashboard" />
 
         <nav aria-label="Main" className="order-last w-full sm:order-none sm:w-auto">
           <ul className="flex gap-1">
             {NAV.map((item) => (
               <li key={item.href}>
-                <Link href={item.href} className={buttonClasses({ variant: "ghost", size: "sm" })}>
+                <NavLink
+                  href={item.href}
+                  className={buttonClasses({
+                    variant: "ghost",
+                    size: "sm",
+                    className: "aria-[current=page]:bg-surface-strong aria-[current=page]:text-foreground",
+                  })}
+                >
                   {item.label}
-                </Link>
+                </NavLink>
               </li>
             ))}
           </ul>

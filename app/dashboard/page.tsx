@@ -3,41 +3,84 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { EmptyGallery } from "@/components/gallery/empty-gallery";
 import { GalleryGrid } from "@/components/gallery/gallery-grid";
-import { decodeCursor, listGallery } from "@/lib/predictions/gallery";
+import { buttonClasses } from "@/components/ui/button";
+import { decodeCursor, encodeCursor, GALLERY_PAGE_SIZE, listGallery } from "@/lib/predictions/gallery";
 import { getAppContext, getCurrentUser } from "@/lib/server-context";
 import { deleteImage } from "./actions";
 
 export const metadata: Metadata = { title: "Gallery" };
 
-export default async function GalleryPage({ searchParams }: { searchParams: Promise<{ cursor?: string }> }) {
+/**
+ * "Load more" grows `show` a page at a time, up to this many tiles on one page; past
+ * that, "Older images" opens the next window (`cursor`), so one page never lists and
+ * signs an unbounded number of images.
+ */
+const MAX_SHOWN = GALLERY_PAGE_SIZE * 4;
+
+type GallerySearchParams = { cursor?: string; show?: string };
+
+export default async function GalleryPage({ searchParams }: { searchParams: Promise<GallerySearchParams> }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login?next=/dashboard");
   const context = await getAppContext();
-  const cursor = decodeCursor((await searchParams).cursor);
-  const { images, nextCursor } = await listGallery({ user, backend: context.backendFor(user), cursor });
+  const params = await searchParams;
+  const cursor = decodeCursor(params.cursor);
+  const shown = shownCount(params.show);
+  const { images, nextCursor } = await listGallery({ user, backend: context.backendFor(user), cursor, limit: shown });
+
+  const cursorParam = cursor ? encodeCursor(cursor) : undefined;
+  const moreHref = nextCursor && shown < MAX_SHOWN ? galleryHref({ cursor: cursorParam, show: shown + GALLERY_PAGE_SIZE }) : null;
+  const olderHref = nextCursor && shown >= MAX_SHOWN ? galleryHref({ cursor: nextCursor }) : null;
 
   return (
     <section aria-labelledby="gallery-heading" className="flex flex-col gap-6">
       <div className="flex flex-wrap items-end justify-between gap-3">
-        <h1 id="gallery-heading" className="text-2xl font-semibold tracking-tight">
-          Your images
-        </h1>
-        <Link
-          href="/dashboard/generate"
-          className="rounded-lg bg-[var(--accent)] px-4 py-2 text-sm font-medium text-[var(--accent-foreground)]"
-        >
-          Generate an image
-        </Link>
+        <div className="space-y-1">
+          <h1 id="gallery-heading" className="text-2xl font-semibold tracking-tight">
+            {cursor ? "Older images" : "Your images"}
+          </h1>
+          {cursor ? (
+            <p className="text-sm">
+              <Link href="/dashboard" className="font-medium text-accent underline underline-offset-4">
+                ← Back to the newest
+              </Link>
+            </p>
+          ) : null}
+        </div>
+        {images.length > 0 || cursor ? (
+          <Link href="/dashboard/generate" className={buttonClasses()}>
+            Generate an image
+          </Link>
+        ) : null}
       </div>
       {images.length === 0 && !cursor ? (
         <EmptyGallery />
       ) : (
-        <GalleryGrid key={cursor ? `${cursor.created_at}_${cursor.id}` : "first"} images={images} deleteImage={deleteImage} />
+        <GalleryGrid key={cursorParam ?? "first"} images={images} deleteImage={deleteImage} moreHref={moreHref} />
       )}
-      <nav aria-label="Gallery pages" className="flex justify-between gap-3 text-sm">
-        {cursor ? <Link href="/dashboard">← Newest</Link> : <span />}
-        {nextCursor ? <Link href={`/dashboard?cursor=${encodeURIComponent(nextCursor)}`}>Older →</Link> : null}
-      </nav>
+      {olderHref ? (
+        <nav aria-label="Gallery pages" className="flex justify-center">
+          <Link href={olderHref} className={buttonClasses({ variant: "secondary" })}>
+            Older images →
+          </Link>
+        </nav>
+      ) : null}
     </section>
   );
+}
+
+/** A whole number of pages, at least one and at most MAX_SHOWN; anything unreadable is one page. */
+function shownCount(value: string | undefined): number {
+  const requested = Number.parseInt(value ?? "", 10);
+  if (!Number.isFinite(requested)) return GALLERY_PAGE_SIZE;
+  const pages = Math.ceil(requested / GALLERY_PAGE_SIZE);
+  return Math.min(MAX_SHOWN, Math.max(1, pages) * GALLERY_PAGE_SIZE);
+}
+
+function galleryHref({ cursor, show }: { cursor?: string; show?: number }): string {
+  const query = new URLSearchParams();
+  if (cursor) query.set("cursor", cursor);
+  if (show) query.set("show", String(show));
+  const search = query.toString();
+  return search ? `/dashboard?${search}` : "/dashboard";
 }

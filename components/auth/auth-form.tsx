@@ -55,9 +55,8 @@ export function AuthForm({ mode, action, next }: AuthFormProps) {
   return (
     <div className="space-y-6">
       <form action={formAction} noValidate className="space-y-4">
-        {state.error ? (
-          <Notice tone="error" role="alert" title={state.error} />
-        ) : null}
+        {state.error ? <Notice tone="error" role="alert" title={state.error} /> : null}
+        {state.notice ? <Notice role="status" title={state.notice} /> : null}
         {state.notice ? <Notice tone="info" role="status" title={state.notice} /> : null}
         {next ? <input type="hidden" name="next" value={next} /> : null}
 

@@ -1,9 +1,12 @@
 "use client";
 
-import { useRef, useState } from "react";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState, useTransition, type MouseEvent } from "react";
 import { EmptyGallery } from "@/components/gallery/empty-gallery";
 import { ImageDialog } from "@/components/gallery/image-dialog";
-import { Button } from "@/components/ui/button";
+import { TILE_SIZES, tileSources } from "@/components/gallery/image-urls";
+import { Button, buttonClasses } from "@/components/ui/button";
+import { Spinner } from "@/components/ui/spinner";
 import { LocalDateTime } from "@/components/ui/local-date-time";
 import { Notice } from "@/components/ui/notice";
 import { useFocusOnMount } from "@/components/ui/use-focus-on-mount";
@@ -13,16 +16,22 @@ export type GalleryGridProps = {
   /** Newest first; the grid keeps the order it is given. */
   images: GalleryImage[];
   deleteImage: (imageId: string) => Promise<ActionResult<object>>;
+  /**
+   * A link to this page showing more images, or null when there are no more. It is a
+   * plain link, so paging works before JavaScript loads; after, the new images are
+   * appended in place, with focus on the first of them.
+   */
+  moreHref?: string | null;
 };
 
 /**
- * The gallery: a responsive grid of tiles, a full-size dialog, and delete with an
- * optimistic removal that is undone, with a message, if the server says no.
+ * The gallery: a responsive grid of thumbnails, a full-size dialog, "Load more", and
+ * delete with an optimistic removal that is undone, with a message, if the server says no.
  *
  * Images are plain <img>: their URLs are authenticated same-origin routes (local mode)
  * or short-lived signed URLs (cloud), which the Next image optimizer cannot fetch.
  */
-export function GalleryGrid({ images, deleteImage }: GalleryGridProps) {
+export function GalleryGrid({ images, deleteImage, moreHref = null }: GalleryGridProps) {
   // Ids hidden while their delete is in flight (or done, until the server's new list arrives).
   const [removed, setRemoved] = useState<ReadonlySet<string>>(() => new Set());
   const [openId, setOpenId] = useState<string | null>(null);
@@ -34,6 +43,32 @@ export function GalleryGrid({ images, deleteImage }: GalleryGridProps) {
 
   const visible = images.filter((image) => !removed.has(image.id));
   const openImage = visible.find((image) => image.id === openId) ?? null;
+
+  const router = useRouter();
+  const [loadingMore, startLoadingMore] = useTransition();
+  // How many tiles there were when "Load more" was pressed; the first new one takes focus.
+  const countBeforeMore = useRef<number | null>(null);
+  const [announcement, setAnnouncement] = useState("");
+
+  useEffect(() => {
+    const before = countBeforeMore.current;
+    if (before === null || visible.length <= before) return;
+    countBeforeMore.current = null;
+    tiles.current.get(visible[before].id)?.focus();
+    const added = visible.length - before;
+    setAnnouncement(`${added} more ${added === 1 ? "image" : "images"} loaded.`);
+  }, [visible]);
+
+  function loadMore(event: MouseEvent<HTMLAnchorElement>) {
+    // A modified click keeps its usual meaning (new tab, new window).
+    if (loadingMore) return event.preventDefault();
+    if (!moreHref || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || event.button !== 0) return;
+    event.preventDefault();
+    countBeforeMore.current = visible.length;
+    setAnnouncement("Loading more images…");
+    // replace: "Load more" is not a place to go Back to; the URL still reloads to the same list.
+    startLoadingMore(() => router.replace(moreHref, { scroll: false }));
+  }
 
   function open(id: string) {
     returnFocusTo.current = id;
@@ -83,9 +118,9 @@ export function GalleryGrid({ images, deleteImage }: GalleryGridProps) {
       {visible.length === 0 ? (
         <EmptyGallery />
       ) : (
-        <ul role="list" aria-label="Your images" className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-4">
+        <ul role="list" aria-label="Your images" className="grid grid-cols-2 gap-3 sm:gap-4 md:grid-cols-3 xl:grid-cols-4">
           {visible.map((image) => (
-            <li key={image.id}>
+            <li key={image.id} className="min-w-0">
               <button
                 type="button"
                 aria-haspopup="dialog"
@@ -97,13 +132,14 @@ export function GalleryGrid({ images, deleteImage }: GalleryGridProps) {
                   };
                 }}
                 onClick={() => open(image.id)}
-                className="group block w-full overflow-hidden rounded-xl border bg-surface text-left transition-colors hover:border-border-strong"
+                className="group flex h-full w-full flex-col overflow-hidden rounded-xl border bg-surface text-left transition-colors hover:border-border-strong"
               >
-                <span className="block aspect-square overflow-hidden bg-surface-strong">
+                <span className="block aspect-square w-full shrink-0 overflow-hidden bg-surface-strong">
                   {/* The prompt beside it names the tile; repeating it as alt text would read it twice. */}
                   {/* eslint-disable-next-line @next/next/no-img-element */}
                   <img
-                    src={image.url}
+                    {...tileSources(image.url)}
+                    sizes={TILE_SIZES}
                     alt=""
                     width={image.width}
                     height={image.height}
@@ -112,8 +148,8 @@ export function GalleryGrid({ images, deleteImage }: GalleryGridProps) {
                     className="size-full object-cover transition-transform duration-300 group-hover:scale-[1.02]"
                   />
                 </span>
-                <span className="block space-y-1 p-3">
-                  <span className="line-clamp-2 text-sm leading-snug">{image.prompt}</span>
+                <span className="flex flex-1 flex-col justify-between gap-1 p-2.5 sm:p-3">
+                  <span className="line-clamp-2 text-sm leading-snug break-words">{image.prompt}</span>
                   <LocalDateTime iso={image.createdAt} className="block text-xs text-muted" />
                 </span>
               </button>
@@ -121,6 +157,23 @@ export function GalleryGrid({ images, deleteImage }: GalleryGridProps) {
           ))}
         </ul>
       )}
+
+      {moreHref && visible.length > 0 ? (
+        <div className="flex justify-center pt-2">
+          <a
+            href={moreHref}
+            onClick={loadMore}
+            aria-disabled={loadingMore || undefined}
+            className={buttonClasses({ variant: "secondary", className: "min-w-40" })}
+          >
+            {loadingMore ? <Spinner /> : null}
+            {loadingMore ? "Loading…" : "Load more"}
+          </a>
+        </div>
+      ) : null}
+      <p role="status" className="sr-only">
+        {announcement}
+      </p>
 
       <ImageDialog image={openImage} onClosed={handleClosed} onDelete={remove} />
     </div>

@@ -2,7 +2,9 @@
 
 import Link from "next/link";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { downloadName, downloadUrl, tileSources } from "@/components/gallery/image-urls";
 import { Button, buttonClasses } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
 import { LocalDateTime } from "@/components/ui/local-date-time";
 import type { GalleryImage } from "@/lib/predictions/types";
 
@@ -74,8 +76,20 @@ function ImageDetails({
   const { input } = image;
 
   return (
-    <div className="grid md:max-h-[calc(100dvh-1.5rem)] md:grid-cols-[minmax(0,1fr)_22rem]">
-      <div className="flex items-center justify-center bg-surface-strong p-3 md:min-h-0">
+    <div className="grid md:max-h-[calc(100dvh-1.5rem)] md:grid-cols-[minmax(0,1fr)_24rem] md:grid-rows-[auto_minmax(0,1fr)]">
+      {/* First in the DOM (title, then Close) and, on a phone, stuck to the top while the dialog scrolls. */}
+      <div className="sticky top-0 z-10 flex items-center justify-between gap-3 border-b bg-background px-4 py-2 md:static md:col-start-2 md:row-start-1 md:border-0 md:px-5 md:pt-4 md:pb-0">
+        <h2 id={titleId} className="text-base font-semibold">
+          Image details
+        </h2>
+        <Button variant="ghost" size="sm" onClick={onClose} aria-label="Close" className="-mr-2 px-2">
+          <svg aria-hidden="true" viewBox="0 0 16 16" className="size-4" fill="none" stroke="currentColor" strokeWidth="1.6">
+            <path d="m4 4 8 8M12 4l-8 8" strokeLinecap="round" />
+          </svg>
+        </Button>
+      </div>
+
+      <div className="flex items-center justify-center bg-surface-strong p-3 md:col-start-1 md:row-span-2 md:row-start-1 md:min-h-0">
         {/* Authenticated or signed URL: plain img, see gallery-grid.tsx. */}
         {/* eslint-disable-next-line @next/next/no-img-element */}
         <img
@@ -83,24 +97,22 @@ function ImageDetails({
           alt={image.prompt}
           width={image.width}
           height={image.height}
+          // The tile's thumbnail (already cached) stands in until the full image has loaded;
+          // then it goes, so it never shows through an image with transparency.
+          style={{ backgroundImage: `url("${tileSources(image.url).src}")`, backgroundSize: "cover" }}
+          onLoad={(event) => {
+            event.currentTarget.style.backgroundImage = "none";
+          }}
           className="h-auto max-h-[60dvh] w-auto max-w-full rounded-md object-contain md:max-h-[calc(100dvh-3rem)]"
         />
       </div>
 
-      <div className="flex flex-col gap-5 p-5 md:min-h-0 md:overflow-y-auto">
-        <div className="flex items-start justify-between gap-3">
-          <h2 id={titleId} className="text-base font-semibold">
-            Image details
-          </h2>
-          <Button variant="ghost" size="sm" onClick={onClose} aria-label="Close" className="-mt-1 -mr-2 px-2">
-            <svg aria-hidden="true" viewBox="0 0 16 16" className="size-4" fill="none" stroke="currentColor" strokeWidth="1.6">
-              <path d="m4 4 8 8M12 4l-8 8" strokeLinecap="round" />
-            </svg>
-          </Button>
-        </div>
-
-        <div className="space-y-1">
-          <h3 className="text-xs font-medium text-muted">Prompt</h3>
+      <div className="flex flex-col gap-5 p-4 md:col-start-2 md:row-start-2 md:min-h-0 md:overflow-y-auto md:p-5">
+        <div className="space-y-1.5">
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <h3 className="text-xs font-medium text-muted">Prompt</h3>
+            <CopyButton text={image.prompt} label="Copy prompt" copiedMessage="Prompt copied" variant="ghost" className="-my-1.5" />
+          </div>
           <p className="text-sm leading-relaxed break-words whitespace-pre-wrap">{image.prompt}</p>
         </div>
 
@@ -124,18 +136,22 @@ function ImageDetails({
 
         <div className="mt-auto space-y-2 border-t pt-4">
           <div className="flex flex-wrap gap-2">
-            <a href={image.url} download className={buttonClasses({ variant: "secondary", size: "sm" })}>
+            <a
+              href={downloadUrl(image.url)}
+              download={downloadName(image.prompt, image.url)}
+              className={buttonClasses({ variant: "secondary", size: "sm" })}
+            >
+              <DownloadIcon />
               Download
             </a>
             <Link href={`/dashboard/generate?from=${encodeURIComponent(image.id)}`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
-              Use these settings
+              Use these settings again
             </Link>
             {/* Same element in both steps, so keyboard focus stays on it between the two presses. */}
             <Button
               size="sm"
-              variant={confirming ? "danger" : "ghost"}
+              variant={confirming ? "danger" : "danger-ghost"}
               onClick={() => (confirming ? onDelete() : setConfirming(true))}
-              className={confirming ? undefined : "text-danger hover:text-danger"}
             >
               {confirming ? "Confirm delete" : "Delete"}
             </Button>
@@ -151,6 +167,14 @@ function ImageDetails({
         </div>
       </div>
     </div>
+  );
+}
+
+function DownloadIcon() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 16 16" className="size-3.5" fill="none" stroke="currentColor" strokeWidth="1.5">
+      <path d="M8 2.5v7.5m0 0L5 7m3 3 3-3M3 12.5h10" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
   );
 }
 

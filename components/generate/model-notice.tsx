@@ -12,12 +12,9 @@ export function ModelNotice({ modelName, isLocalPreview }: { modelName: string; 
   return (
     <Notice tone="info" title="Local preview model" role="note" aria-label="Local preview model">
       <p>
-        This app is running its built-in preview model, so everything works with no account or key. It draws abstract
-        placeholder images from your prompt and seed: it is not Stable Diffusion XL.
-      </p>
-      <p className="mt-1">
-        To generate real images, set <code className="font-mono">REPLICATE_API_TOKEN</code> (for example in{" "}
-        <code className="font-mono">.env.local</code>) and restart the server.
+        Images are abstract placeholders drawn from your prompt and seed, so everything works offline. It is not
+        Stable Diffusion XL: set <code className="font-mono text-[0.85em]">REPLICATE_API_TOKEN</code> and restart to
+        generate real images.
       </p>
     </Notice>
   );

@@ -29,6 +29,22 @@ export const STAGE_DESCRIPTIONS: Record<Stage, string> = {
   canceled: "This prediction was canceled before it finished.",
 };
 
+/** The stages a run passes through, in order, for the step list under the progress bar. */
+export const STAGE_STEPS = ["queued", "starting", "generating", "saving"] as const satisfies readonly Stage[];
+
+export type StepState = "done" | "current" | "upcoming";
+
+/**
+ * Where `step` stands while the run is at `stage`. Steps a run skipped (Replicate may
+ * report "processing" before the client ever saw "starting") count as done.
+ */
+export function stepState(step: (typeof STAGE_STEPS)[number], stage: Stage): StepState {
+  const at = stage === "done" ? STAGE_STEPS.length : STAGE_STEPS.indexOf(stage as (typeof STAGE_STEPS)[number]);
+  const index = STAGE_STEPS.indexOf(step);
+  if (at < 0) return "upcoming";
+  return index < at ? "done" : index === at ? "current" : "upcoming";
+}
+
 export function derivePredictionStage(view: PredictionView | undefined | null): Stage {
   if (!view) return "idle";
   switch (view.status) {

@@ -3,7 +3,15 @@
 import Link from "next/link";
 import { useId } from "react";
 import { ElapsedTime } from "@/components/generate/elapsed-time";
-import { isActiveStage, STAGE_DESCRIPTIONS, STAGE_LABELS, type Stage } from "@/components/generate/prediction-stage";
+import {
+  isActiveStage,
+  STAGE_DESCRIPTIONS,
+  STAGE_LABELS,
+  STAGE_STEPS,
+  stepState,
+  type Stage,
+} from "@/components/generate/prediction-stage";
+import { downloadName, downloadUrl } from "@/components/gallery/image-urls";
 import type { PredictionState } from "@/components/generate/use-prediction";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { cx } from "@/components/ui/class-names";
@@ -54,16 +62,19 @@ export function PredictionStatus({ state, prompt, onGenerateAnother }: Predictio
         {view ? <ElapsedTime since={view.created_at} running={running} /> : null}
       </div>
 
-      {stage === "failed" || stage === "canceled" ? null : (
-        <div className="flex items-center gap-3">
-          <ProgressBar value={percent} label={label.toLowerCase()} className="flex-1" />
-          {state.cancel ? (
-            <Button size="sm" variant="ghost" onClick={state.cancel} disabled={state.isCanceling}>
-              {state.isCanceling ? "Canceling…" : "Cancel"}
-            </Button>
-          ) : null}
+      {running ? (
+        <div className="space-y-3">
+          <div className="flex items-center gap-3">
+            <ProgressBar value={percent} label={label.toLowerCase()} className="flex-1" />
+            {state.cancel ? (
+              <Button size="sm" variant="secondary" onClick={state.cancel} disabled={state.isCanceling}>
+                {state.isCanceling ? "Canceling…" : "Cancel"}
+              </Button>
+            ) : null}
+          </div>
+          <StageSteps stage={stage} />
         </div>
-      )}
+      ) : null}
       {state.cancelFailure ? (
         <p role="alert" className="text-sm text-danger">
           {state.cancelFailure}
@@ -117,7 +128,7 @@ function ImageResult({ image, alt, onGenerateAnother }: { image: ImageView; alt:
         <Link href="/dashboard" className={buttonClasses({ variant: "secondary" })}>
           View in gallery
         </Link>
-        <a href={image.url} download className={buttonClasses({ variant: "ghost" })}>
+        <a href={downloadUrl(image.url)} download={downloadName(alt, image.url)} className={buttonClasses({ variant: "ghost" })}>
           Download
         </a>
       </div>
@@ -129,10 +140,12 @@ function ImagePlaceholder({ width, height }: { width: number; height: number }) 
   return (
     <div
       aria-hidden="true"
-      className="mx-auto animate-pulse rounded-lg border border-dashed bg-surface-strong"
+      className="mx-auto flex animate-pulse items-center justify-center rounded-lg border border-dashed bg-surface-strong font-mono text-xs text-muted"
       // Same shape as the image to come, capped so a portrait fits on screen.
       style={{ aspectRatio: `${width} / ${height}`, width: `min(100%, calc(75vh * ${width / height}))` }}
-    />
+    >
+      {width} × {height}
+    </div>
   );
 }
 
@@ -159,6 +172,40 @@ function PollFailureNotice({ failure }: { failure: NonNullable<PredictionState["
     <FocusedNotice tone="error" title="This prediction is no longer available.">
       {failure.message}
     </FocusedNotice>
+  );
+}
+
+/** The four stages in a row, so the wait has a shape: what is done, what is happening, what comes next. */
+function StageSteps({ stage }: { stage: Stage }) {
+  return (
+    <ol aria-label="Stages" className="flex flex-wrap items-center gap-x-1 gap-y-1 text-xs sm:gap-x-1.5">
+      {STAGE_STEPS.map((step, index) => {
+        const state = stepState(step, stage);
+        return (
+          <li key={step} aria-current={state === "current" ? "step" : undefined} className="flex items-center gap-1.5">
+            {index > 0 ? (
+              <span aria-hidden="true" className="hidden h-px w-5 bg-border-strong sm:block" />
+            ) : null}
+            <span
+              className={cx(
+                "flex items-center gap-1 rounded-full px-1.5 py-0.5 sm:px-2",
+                state === "current" && "bg-accent-surface font-medium text-foreground",
+                state === "done" && "text-foreground",
+                state === "upcoming" && "text-muted",
+              )}
+            >
+              {state === "done" ? (
+                <svg aria-hidden="true" viewBox="0 0 16 16" className="size-3 text-success" fill="none" stroke="currentColor" strokeWidth="2">
+                  <path d="m3.5 8.5 3 3 6-7" strokeLinecap="round" strokeLinejoin="round" />
+                </svg>
+              ) : null}
+              {STAGE_LABELS[step]}
+              {state === "done" ? <span className="sr-only"> (done)</span> : null}
+            </span>
+          </li>
+        );
+      })}
+    </ol>
   );
 }
 

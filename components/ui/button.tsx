@@ -1,7 +1,7 @@
 import type { ComponentPropsWithRef } from "react";
 import { cx } from "@/components/ui/class-names";
 
-export type ButtonVariant = "primary" | "secondary" | "ghost" | "danger";
+export type ButtonVariant = "primary" | "secondary" | "ghost" | "danger" | "danger-ghost";
 export type ButtonSize = "sm" | "md";
 
 const base =
@@ -14,6 +14,8 @@ const variants: Record<ButtonVariant, string> = {
   secondary: "border border-border-strong bg-background text-foreground hover:bg-surface-strong",
   ghost: "text-muted hover:bg-surface-strong hover:text-foreground",
   danger: "bg-danger text-danger-foreground hover:bg-danger/85",
+  // A destructive action that is not the main one (it asks for confirmation first).
+  "danger-ghost": "text-danger hover:bg-danger-surface",
 };
 
 const sizes: Record<ButtonSize, string> = {

@@ -25,7 +25,7 @@ export function Notice({ tone = "info", title, children, className, ...props }: 
       <NoticeIcon tone={tone} />
       <div className="min-w-0 flex-1 space-y-1 leading-relaxed">
         {title ? <p className={cx("font-medium", tone === "error" ? "text-danger" : "text-foreground")}>{title}</p> : null}
-        {children ? <div className="text-foreground/90">{children}</div> : null}
+        {children ? <div className="text-foreground">{children}</div> : null}
       </div>
     </div>
   );

@@ -10,6 +10,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { PGlite } from "@electric-sql/pglite";
 import { AppError } from "@/lib/errors";
 import { withIdentity, type DbIdentity } from "@/lib/local/database";
+import { removeThumbnails } from "@/lib/local/local-thumbnails";
 import type { FileStore } from "@/lib/predictions/ports";
 
 // Exactly `<user id>/<file name>`: the storage policies key on the first folder,
@@ -120,6 +121,7 @@ export function createLocalFileStore({
         await unlink(file).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== "ENOENT") throw error;
         });
+        await removeThumbnails({ dataDir, objectPath });
       });
     },
 

@@ -1,10 +1,13 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { EmptyGallery } from "@/components/gallery/empty-gallery";
 import { GalleryGrid } from "@/components/gallery/gallery-grid";
 import type { ActionResult, GalleryImage } from "@/lib/predictions/types";
+
+const router = vi.hoisted(() => ({ replace: vi.fn(), push: vi.fn(), refresh: vi.fn() }));
+vi.mock("next/navigation", () => ({ useRouter: () => router }));
 
 beforeAll(() => {
   // jsdom has no modal dialogs. This stands in for the browser's part: the open
@@ -34,7 +37,10 @@ beforeAll(() => {
   };
 });
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.clearAllMocks();
+});
 
 function image(id: string, prompt: string, createdAt: string, overrides: Partial<GalleryImage> = {}): GalleryImage {
   return {
@@ -81,8 +87,11 @@ describe("GalleryGrid", () => {
     const time = first.querySelector("time")!;
     expect(time.getAttribute("dateTime")).toBe("2025-03-03T10:00:00.000Z");
     expect(time.textContent).toBe(new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(new Date("2025-03-03T10:00:00.000Z")));
+    // Tiles load thumbnails, never the full image.
     const img = first.querySelector("img")!;
-    expect(img.getAttribute("src")).toBe("/api/files/u/c.png");
+    expect(img.getAttribute("src")).toBe("/api/files/u/c.png?w=384");
+    expect(img.getAttribute("srcset")).toBe("/api/files/u/c.png?w=384 384w, /api/files/u/c.png?w=768 768w");
+    expect(img.getAttribute("sizes")).toContain("264px");
     expect(img.getAttribute("loading")).toBe("lazy");
     expect(img.getAttribute("decoding")).toBe("async");
   });
@@ -97,9 +106,12 @@ describe("GalleryGrid", () => {
     expect(full.getAttribute("width")).toBe("1216");
     const text = dialog.textContent ?? "";
     for (const expected of ["1216 × 832", "40", "9", "42", "fog", "local/preview"]) expect(text).toContain(expected);
+    // The dialog shows the full image, not the thumbnail.
+    expect(full.getAttribute("src")).toBe("/api/files/u/c.png");
     const download = within(dialog).getByRole("link", { name: "Download" });
-    expect(download.getAttribute("href")).toBe("/api/files/u/c.png");
-    expect(download.hasAttribute("download")).toBe(true);
+    expect(download.getAttribute("href")).toBe("/api/files/u/c.png?download=1");
+    expect(download.getAttribute("download")).toBe("a-lighthouse-at-dusk.png");
+    expect(within(dialog).getByRole("link", { name: "Use these settings again" }).getAttribute("href")).toBe("/dashboard/generate?from=c");
 
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
@@ -159,6 +171,85 @@ describe("GalleryGrid", () => {
     render(<GalleryGrid images={[]} deleteImage={vi.fn<Delete>()} />);
     expect(screen.getByRole("heading", { name: "No images yet" })).toBeTruthy();
     expect(screen.getByRole("link", { name: "Generate your first image" }).getAttribute("href")).toBe("/dashboard/generate");
+  });
+});
+
+describe("GalleryGrid copy prompt", () => {
+  it("copies the prompt and announces it", async () => {
+    const { user } = renderGrid();
+    await user.click(tile("A red fox in snow"));
+    const dialog = screen.getByRole("dialog");
+    await user.click(within(dialog).getByRole("button", { name: "Copy prompt" }));
+
+    expect(await navigator.clipboard.readText()).toBe("A red fox in snow");
+    expect(within(dialog).getByRole("button", { name: "Copied" })).toBeTruthy();
+    expect(within(dialog).getByRole("status").textContent).toBe("Prompt copied");
+  });
+
+  it("falls back to a selected textarea where the Clipboard API is missing (plain http)", async () => {
+    const { user } = renderGrid();
+    Object.defineProperty(navigator, "clipboard", { configurable: true, value: undefined });
+    let copied: string | null = null;
+    document.execCommand = vi.fn((command: string) => {
+      const area = document.querySelector<HTMLTextAreaElement>("dialog textarea");
+      if (command === "copy" && area) copied = area.value.slice(area.selectionStart, area.selectionEnd);
+      return copied !== null;
+    });
+    await user.click(tile("An old tram in Lisbon"));
+    const copy = within(screen.getByRole("dialog")).getByRole("button", { name: "Copy prompt" });
+    await user.click(copy);
+
+    expect(copied).toBe("An old tram in Lisbon");
+    expect(within(screen.getByRole("dialog")).getByRole("status").textContent).toBe("Prompt copied");
+    // The helper textarea is gone and focus is back on the button.
+    expect(document.querySelector("dialog textarea")).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: "Copied" }));
+  });
+
+  it("says so when copying is not possible at all", async () => {
+    const { user } = renderGrid();
+    Object.defineProperty(navigator, "clipboard", { configurable: true, value: undefined });
+    document.execCommand = vi.fn(() => false);
+    await user.click(tile("An old tram in Lisbon"));
+    await user.click(screen.getByRole("button", { name: "Copy prompt" }));
+    expect(screen.getByRole("alert").textContent).toContain("Could not copy");
+  });
+});
+
+describe("GalleryGrid load more", () => {
+  const more = (n: number) =>
+    Array.from({ length: n }, (_, i) => image(`m${i}`, `Older image ${i}`, `2024-12-${String(20 - i).padStart(2, "0")}T10:00:00.000Z`));
+
+  it("is a plain link, so paging works before JavaScript", () => {
+    render(<GalleryGrid images={IMAGES} deleteImage={vi.fn<Delete>()} moreHref="/dashboard?show=48" />);
+    expect(screen.getByRole("link", { name: "Load more" }).getAttribute("href")).toBe("/dashboard?show=48");
+  });
+
+  it("appends the next images in place, focuses the first new one and announces how many came", async () => {
+    const deleteImage = vi.fn<Delete>();
+    const user = userEvent.setup();
+    const { rerender } = render(<GalleryGrid images={IMAGES} deleteImage={deleteImage} moreHref="/dashboard?show=48" />);
+    await user.click(screen.getByRole("link", { name: "Load more" }));
+    expect(router.replace).toHaveBeenCalledWith("/dashboard?show=48", { scroll: false });
+
+    // The server answers with the longer list (the same three first, then two more).
+    await act(async () => rerender(<GalleryGrid images={[...IMAGES, ...more(2)]} deleteImage={deleteImage} moreHref={null} />));
+
+    expect(tiles()).toHaveLength(5);
+    expect(document.activeElement).toBe(tile("Older image 0"));
+    expect(screen.getByText("2 more images loaded.").getAttribute("role")).toBe("status");
+    expect(screen.queryByRole("link", { name: "Load more" })).toBeNull();
+  });
+
+  it("leaves a modified click (new tab) to the browser", async () => {
+    const user = userEvent.setup();
+    render(<GalleryGrid images={IMAGES} deleteImage={vi.fn<Delete>()} moreHref="/dashboard?show=48" />);
+    const link = screen.getByRole("link", { name: "Load more" });
+    link.addEventListener("click", (event) => event.preventDefault()); // jsdom would try to navigate
+    await user.keyboard("{Control>}");
+    await user.click(link);
+    await user.keyboard("{/Control}");
+    expect(router.replace).not.toHaveBeenCalled();
   });
 });
 

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, waitFor } from "@testing-library/react";
+import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
@@ -67,6 +67,9 @@ function renderForm(props: Partial<GenerateFormProps> = {}) {
 const promptBox = () => screen.getByRole("textbox", { name: /^prompt/i });
 const generateButton = () => screen.getByRole("button", { name: /generate/i });
 const progressBar = () => screen.getByRole("progressbar");
+/** The announced status line ("Status: Generating"); the step list below the bar repeats the stage names. */
+const statusLine = () => screen.getByRole("region", { name: "Generation status" }).querySelector("[aria-live]")?.textContent;
+const currentStep = () => within(screen.getByRole("list", { name: "Stages" })).getByRole("listitem", { current: "step" }).textContent;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function descriptionOf(element: HTMLElement): string {
@@ -100,7 +103,8 @@ describe("GenerateForm", () => {
     await user.click(generateButton());
 
     await waitFor(() => expect(progressBar().getAttribute("aria-valuenow")).toBe("0"));
-    expect(screen.getByText("Queued")).toBeTruthy();
+    expect(statusLine()).toBe("Status: Queued");
+    expect(currentStep()).toBe("Queued");
     expect(progressBar().getAttribute("aria-valuetext")).toBe("0% — queued");
     expect(posted).toEqual([
       { input: { prompt: PROMPT, width: 1024, height: 1024, num_inference_steps: 30, guidance_scale: 7.5 } },
@@ -113,11 +117,14 @@ describe("GenerateForm", () => {
 
     current = prediction({ status: "processing", progress: 0.4, started_at: new Date().toISOString() });
     await waitFor(() => expect(progressBar().getAttribute("aria-valuenow")).toBe("40"));
-    expect(screen.getByText("Generating")).toBeTruthy();
+    expect(statusLine()).toBe("Status: Generating");
+    // A step the client never saw (starting) counts as done.
+    expect(currentStep()).toBe("Generating");
+    expect(within(screen.getByRole("list", { name: "Stages" })).getByText(/Starting/).textContent).toBe("Starting (done)");
     expect(progressBar().getAttribute("aria-valuetext")).toBe("40% — generating");
 
     current = prediction({ status: "succeeded", progress: 1, started_at: current.started_at, completed_at: new Date().toISOString() });
-    await waitFor(() => expect(screen.getByText("Saving")).toBeTruthy());
+    await waitFor(() => expect(statusLine()).toBe("Status: Saving"));
     expect(saveImage).toHaveBeenCalledWith("pred_1");
 
     finishSave({ ok: true, image: { id: "img_1", url: "/api/files/u/p.png", width: 1024, height: 1024 } });
@@ -323,7 +330,7 @@ describe("GenerateForm", () => {
   it("says plainly when the local preview model is in use, and how to switch", () => {
     renderForm({ isLocalPreview: true });
     const notice = screen.getByRole("note", { name: "Local preview model" });
-    expect(notice.textContent).toMatch(/draws abstract placeholder images .*; it is not Stable Diffusion XL/);
+    expect(notice.textContent).toMatch(/abstract placeholders drawn from your prompt and seed.*It is not Stable Diffusion XL/);
     expect(notice.textContent).toContain("REPLICATE_API_TOKEN");
   });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { derivePredictionStage, isActiveStage, progressPercent } from "@/components/generate/prediction-stage";
+import {
+  derivePredictionStage,
+  isActiveStage,
+  progressPercent,
+  STAGE_LABELS,
+  STAGE_STEPS,
+  stepState,
+  type Stage,
+} from "@/components/generate/prediction-stage";
 import type { PredictionView } from "@/lib/predictions/types";
 
 const base: PredictionView = {
@@ -50,5 +58,26 @@ describe("progressPercent", () => {
 
   it("is full once the model has succeeded, even while saving", () => {
     expect(progressPercent({ ...base, status: "succeeded", progress: 0.9 })).toBe(100);
+  });
+});
+
+describe("stage steps", () => {
+  const row = (stage: Stage) => STAGE_STEPS.map((step) => stepState(step, stage));
+
+  it("lists the four stages a run goes through, with the labels people see", () => {
+    expect(STAGE_STEPS.map((step) => STAGE_LABELS[step])).toEqual(["Queued", "Starting", "Generating", "Saving"]);
+  });
+
+  it("marks earlier steps done, the stage itself current and later ones upcoming", () => {
+    expect(row("queued")).toEqual(["current", "upcoming", "upcoming", "upcoming"]);
+    expect(row("starting")).toEqual(["done", "current", "upcoming", "upcoming"]);
+    expect(row("generating")).toEqual(["done", "done", "current", "upcoming"]);
+    expect(row("saving")).toEqual(["done", "done", "done", "current"]);
+    expect(row("done")).toEqual(["done", "done", "done", "done"]);
+  });
+
+  it("shows nothing as reached before a run starts or after it failed", () => {
+    expect(row("idle")).toEqual(["upcoming", "upcoming", "upcoming", "upcoming"]);
+    expect(row("failed")).toEqual(["upcoming", "upcoming", "upcoming", "upcoming"]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { AuthForm } from "@/components/auth/auth-form";
 import { MagicLinkForm } from "@/components/auth/magic-link-form";
+import { Brand } from "@/components/brand";
 import { safeNextPath } from "@/lib/auth/safe-next-path";
 import { getServerEnv } from "@/lib/env";
 import { signIn } from "../actions";
@@ -13,7 +14,8 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const magicLinks = getServerEnv().backend.kind === "supabase";
   return (
     <main className="mx-auto flex min-h-dvh max-w-sm flex-col justify-center gap-6 px-6 py-16">
-      <h1 className="text-2xl font-semibold tracking-tight">Sign in to SDXL Studio</h1>
+      <Brand />
+      <h1 className="text-2xl font-semibold tracking-tight">Sign in</h1>
       <AuthForm mode="sign-in" action={signIn} next={safeNextPath(next)} />
       {magicLinks ? <MagicLinkForm next={safeNextPath(next)} linkError={error} /> : null}
     </main>

@@ -1,6 +1,6 @@
 // Debian's Chromium driven by playwright-core: Playwright's own browser
 // download cannot work on a machine without internet access.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
@@ -15,7 +15,9 @@ export async function launchBrowser() {
   if (!existsSync(EXECUTABLE)) {
     throw new Error(`Chromium not found at ${EXECUTABLE}. Install it with: sudo apt-get install -y chromium`);
   }
-  mkdirSync(ARTIFACTS, { recursive: true });
+  // Each run starts from an empty folder, so every screenshot in it is from this run.
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(path.join(ARTIFACTS, "a11y"), { recursive: true });
   return chromium.launch({
     executablePath: EXECUTABLE,
     headless: true,
@@ -32,7 +34,7 @@ export async function launchBrowser() {
   });
 }
 
-/** A screenshot per step, and one on failure: looking beats guessing. */
-export async function screenshot(page, name) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** A screenshot per step, and one on failure: looking beats guessing. `name` may include a folder (`a11y/...`). */
+export async function screenshot(page, name, { fullPage = true } = {}) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
 }

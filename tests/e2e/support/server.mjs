@@ -42,7 +42,11 @@ export async function startServer(env = {}) {
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
       DATA_DIR: dataDir,
-      LOCAL_MODEL_DURATION_MS: "3000",
+      LOCAL_MODEL_DURATION_MS: "4000",
+      // The journeys make a few dozen images in a minute (the gallery needs more than
+      // a page of them); the limits themselves are covered by the integration tests.
+      RATE_LIMIT_CREATES_PER_MINUTE: "200",
+      RATE_LIMIT_CONCURRENT: "40",
       ...env,
     },
   });

@@ -1,0 +1,15 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
+
+/** A header link that marks the page it leads to when that page is open (`aria-current="page"`). */
+export function NavLink({ href, className, children }: { href: string; className?: string; children: ReactNode }) {
+  const current = usePathname() === href;
+  return (
+    <Link href={href} aria-current={current ? "page" : undefined} className={className}>
+      {children}
+    </Link>
+  );
+}
