@@ -1,7 +1,6 @@
-import { AppError } from "@/lib/errors";
 import type { ImageModel } from "@/lib/models/image-model";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
-import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
+import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
 import { toPredictionView } from "@/lib/predictions/prediction-view";
 import { imageViewOf } from "@/lib/predictions/read-prediction";
 import { isFinalStatus, type PredictionView } from "@/lib/predictions/types";
@@ -23,9 +22,7 @@ export async function cancelPrediction({
   model: ImageModel;
   id: string;
 }): Promise<PredictionView> {
-  if (!PREDICTION_ID_PATTERN.test(id)) throw new AppError("not_found", "Prediction not found.");
-  const row = await backend.rows.getPrediction({ id, userId: user.id });
-  if (!row) throw new AppError("not_found", "Prediction not found.");
+  const row = await requireOwnPrediction(backend.rows, { id, userId: user.id });
 
   if (isFinalStatus(row.status)) {
     const image = await backend.rows.getImageByPrediction({ predictionId: id, userId: user.id });

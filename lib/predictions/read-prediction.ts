@@ -1,7 +1,6 @@
-import { AppError } from "@/lib/errors";
 import type { ImageModel } from "@/lib/models/image-model";
 import type { Backend, ImageRow, SessionUser } from "@/lib/predictions/ports";
-import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
+import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
 import { toImageView, toPredictionView } from "@/lib/predictions/prediction-view";
 import { isFinalStatus, type PredictionView } from "@/lib/predictions/types";
 
@@ -26,9 +25,7 @@ export async function readPrediction({
   model: ImageModel;
   id: string;
 }): Promise<{ view: PredictionView; needsSave: boolean }> {
-  if (!PREDICTION_ID_PATTERN.test(id)) throw new AppError("not_found", "Prediction not found.");
-  const row = await backend.rows.getPrediction({ id, userId: user.id });
-  if (!row) throw new AppError("not_found", "Prediction not found.");
+  const row = await requireOwnPrediction(backend.rows, { id, userId: user.id });
 
   const image = await backend.rows.getImageByPrediction({ predictionId: id, userId: user.id });
   if (image) {

@@ -2,7 +2,7 @@ import { AppError } from "@/lib/errors";
 import type { ImageModel } from "@/lib/models/image-model";
 import { detectImageType, peekStream, readPngSize, SIGNATURE_BYTES } from "@/lib/predictions/image-signature";
 import type { Backend, ImageRow } from "@/lib/predictions/ports";
-import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
+import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
 
 type SaveArgs = {
   userId: string;
@@ -33,9 +33,7 @@ export function saveGeneratedImage(args: SaveArgs): Promise<ImageRow> {
 
 async function save({ userId, predictionId, backend, model, maxBytes }: SaveArgs): Promise<ImageRow> {
   const { rows, files } = backend;
-  if (!PREDICTION_ID_PATTERN.test(predictionId)) throw new AppError("not_found", "Prediction not found.");
-  const row = await rows.getPrediction({ id: predictionId, userId });
-  if (!row) throw new AppError("not_found", "Prediction not found.");
+  const row = await requireOwnPrediction(rows, { id: predictionId, userId });
   const existing = await rows.getImageByPrediction({ predictionId, userId });
   if (existing) return existing;
 
