@@ -1,8 +1,8 @@
 import type { ImageModel } from "@/lib/models/image-model";
-import type { Backend, ImageRow, SessionUser } from "@/lib/predictions/ports";
+import type { Backend, ImageRow, PredictionRow, SessionUser } from "@/lib/predictions/ports";
 import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
 import { toImageView, toPredictionView } from "@/lib/predictions/prediction-view";
-import { isFinalStatus, type PredictionView } from "@/lib/predictions/types";
+import { isFinalStatus, type ModelPrediction, type PredictionView } from "@/lib/predictions/types";
 
 export async function imageViewOf(backend: Backend, image: ImageRow) {
   const urls = await backend.files.displayUrls({ paths: [image.storage_path] });
@@ -11,8 +11,8 @@ export async function imageViewOf(backend: Backend, image: ImageRow) {
 
 /**
  * The owner's view of a prediction. Someone else's id is "not found", never
- * "forbidden", so ids do not leak. `needsSave` is true when the model finished
- * but the image is not stored yet: the caller starts the server-side save.
+ * "forbidden", so ids do not leak. `unsaved` is set when the model finished but
+ * the image is not stored yet: the caller starts the server-side save with it.
  */
 export async function readPrediction({
   user,
@@ -24,20 +24,22 @@ export async function readPrediction({
   backend: Backend;
   model: ImageModel;
   id: string;
-}): Promise<{ view: PredictionView; needsSave: boolean }> {
+}): Promise<{ view: PredictionView; unsaved: { row: PredictionRow; prediction: ModelPrediction } | null }> {
   const row = await requireOwnPrediction(backend.rows, { id, userId: user.id });
 
   const image = await backend.rows.getImageByPrediction({ predictionId: id, userId: user.id });
   if (image) {
-    return { view: toPredictionView({ ...row, status: "succeeded" }, null, await imageViewOf(backend, image)), needsSave: false };
+    return { view: toPredictionView({ ...row, status: "succeeded" }, null, await imageViewOf(backend, image)), unsaved: null };
   }
   // A finished row is the record: the model forgets predictions after an hour.
   if (isFinalStatus(row.status) && row.status !== "succeeded") {
-    return { view: toPredictionView(row, null, null), needsSave: false };
+    return { view: toPredictionView(row, null, null), unsaved: null };
   }
 
   const live = await model.get(id);
+  let current = row;
   if (live.status !== row.status || live.error !== row.error) {
+    current = { ...row, status: live.status, error: live.error, completed_at: live.completed_at };
     await backend.rows.updatePrediction({
       id,
       userId: user.id,
@@ -46,5 +48,6 @@ export async function readPrediction({
       completedAt: live.completed_at,
     });
   }
-  return { view: toPredictionView(row, live, null), needsSave: live.status === "succeeded" };
+  const unsaved = live.status === "succeeded" ? { row: current, prediction: live } : null;
+  return { view: toPredictionView(row, live, null), unsaved };
 }

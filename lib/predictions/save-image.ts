@@ -1,8 +1,9 @@
 import { AppError } from "@/lib/errors";
 import type { ImageModel } from "@/lib/models/image-model";
 import { detectImageType, peekStream, readPngSize, SIGNATURE_BYTES } from "@/lib/predictions/image-signature";
-import type { Backend, ImageRow } from "@/lib/predictions/ports";
+import type { Backend, ImageRow, PredictionRow } from "@/lib/predictions/ports";
 import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
+import type { ModelPrediction } from "@/lib/predictions/types";
 
 type SaveArgs = {
   userId: string;
@@ -10,6 +11,12 @@ type SaveArgs = {
   backend: Backend;
   model: ImageModel;
   maxBytes: number;
+  /**
+   * What the caller read in this same request, on the server: the owner's row
+   * (already up to date) and the model's succeeded prediction, with no image
+   * stored yet. A poll passes them so the save does not read them all again.
+   */
+  fresh?: { row: PredictionRow; prediction: ModelPrediction };
 };
 
 // One save per prediction at a time in this process: a poll, the page's server
@@ -18,9 +25,10 @@ type SaveArgs = {
 const inFlight = new Map<string, Promise<ImageRow>>();
 
 /**
- * Copies a succeeded prediction's output into storage and records it. Reads
- * the prediction again from the model, so nothing the browser says is trusted,
- * and is idempotent: every call for the same prediction returns the same row.
+ * Copies a succeeded prediction's output into storage and records it. The
+ * prediction is read from the model on the server (by this call, or by the
+ * poll that hands it over as `fresh`), so nothing the browser says is trusted,
+ * and the save is idempotent: every call for the same prediction returns the same row.
  */
 export function saveGeneratedImage(args: SaveArgs): Promise<ImageRow> {
   const key = `${args.userId}/${args.predictionId}`;
@@ -31,13 +39,18 @@ export function saveGeneratedImage(args: SaveArgs): Promise<ImageRow> {
   return saving;
 }
 
-async function save({ userId, predictionId, backend, model, maxBytes }: SaveArgs): Promise<ImageRow> {
+async function save({ userId, predictionId, backend, model, maxBytes, fresh }: SaveArgs): Promise<ImageRow> {
   const { rows, files } = backend;
-  const row = await requireOwnPrediction(rows, { id: predictionId, userId });
-  const existing = await rows.getImageByPrediction({ predictionId, userId });
-  if (existing) return existing;
-
-  const prediction = await model.get(predictionId);
+  let row: PredictionRow;
+  let prediction: ModelPrediction;
+  if (fresh) {
+    ({ row, prediction } = fresh);
+  } else {
+    row = await requireOwnPrediction(rows, { id: predictionId, userId });
+    const existing = await rows.getImageByPrediction({ predictionId, userId });
+    if (existing) return existing;
+    prediction = await model.get(predictionId);
+  }
   if (prediction.status !== "succeeded") {
     throw new AppError("conflict", prediction.error ?? "This image is not ready to save yet.");
   }
@@ -82,13 +95,15 @@ async function save({ userId, predictionId, backend, model, maxBytes }: SaveArgs
     throw error;
   }
 
-  await rows.updatePrediction({
-    id: predictionId,
-    userId,
-    status: "succeeded",
-    error: null,
-    completedAt: prediction.completed_at ?? new Date().toISOString(),
-  });
+  if (row.status !== "succeeded" || !row.completed_at) {
+    await rows.updatePrediction({
+      id: predictionId,
+      userId,
+      status: "succeeded",
+      error: null,
+      completedAt: prediction.completed_at ?? new Date().toISOString(),
+    });
+  }
   return image;
 }
 

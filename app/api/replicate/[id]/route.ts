@@ -10,8 +10,8 @@ import { saveGeneratedImage } from "@/lib/predictions/save-image";
  */
 export const GET = withUser<{ id: string }>(async ({ user, context, params }) => {
   const backend = context.backendFor(user);
-  const { view, needsSave } = await readPrediction({ user, backend, model: context.model, id: params.id });
-  if (!needsSave) return json(view);
+  const { view, unsaved } = await readPrediction({ user, backend, model: context.model, id: params.id });
+  if (!unsaved) return json(view);
   try {
     const image = await saveGeneratedImage({
       userId: user.id,
@@ -19,6 +19,7 @@ export const GET = withUser<{ id: string }>(async ({ user, context, params }) =>
       backend,
       model: context.model,
       maxBytes: context.env.limits.maxOutputBytes,
+      fresh: unsaved,
     });
     return json({ ...view, image: await imageViewOf(backend, image) });
   } catch (error) {
