@@ -149,7 +149,9 @@ export function createLocalFileStore({
 
       // Size and stream come from the same open handle, so they agree even if
       // an upload renames a new file into place meanwhile.
-      const handle = await openFile(file, "r").catch((error: NodeJS.ErrnoException) => {
+      // turbopackIgnore: the path is data (a stored object), not code; without it the
+      // build traces the whole project (.env files included) into the server output.
+      const handle = await openFile(/* turbopackIgnore: true */ file, "r").catch((error: NodeJS.ErrnoException) => {
         if (error.code === "ENOENT") return null;
         throw error;
       });
