@@ -1,4 +1,5 @@
-import type { CookieJar } from "@/lib/auth/auth-service";
+import type { AuthService, CookieJar } from "@/lib/auth/auth-service";
+import type { SessionUser } from "@/lib/predictions/ports";
 
 /**
  * Stands in for Next's request cookies in tests that call route handlers and
@@ -37,3 +38,21 @@ export class TestCookieJar implements CookieJar {
 }
 
 export const testCookies = new TestCookieJar();
+
+/**
+ * Signing up and switching "who is calling", the same for every backend: a
+ * session is just the cookies the backend's auth set, replayed later.
+ */
+export function sessionsFor(auth: AuthService) {
+  return {
+    async signUp(email: string, password = "correct horse battery"): Promise<{ user: SessionUser; cookies: Map<string, string> }> {
+      testCookies.clear();
+      const user = await auth.signUp({ email, password }, testCookies);
+      return { user, cookies: testCookies.snapshot() };
+    },
+    actAs(session: { cookies: Map<string, string> } | null) {
+      if (session) testCookies.restore(session.cookies);
+      else testCookies.clear();
+    },
+  };
+}

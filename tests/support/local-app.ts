@@ -5,7 +5,7 @@ import { SESSION_COOKIE } from "@/lib/auth/session-cookie";
 import { resetServerEnvForTests } from "@/lib/env";
 import { getAppContext, resetAppContextForTests } from "@/lib/server-context";
 import type { TestApp, TestSession } from "@/tests/support/backends";
-import { testCookies } from "@/tests/support/cookie-jar";
+import { sessionsFor } from "@/tests/support/cookie-jar";
 
 export type { TestSession } from "@/tests/support/backends";
 
@@ -26,16 +26,7 @@ export async function startLocalApp(env: Record<string, string> = {}) {
   const bucketDir = path.join(dataDir, "storage", BUCKET);
 
   /** Signs up a new person and returns their session cookies, ready to `actAs`. */
-  async function signUp(email: string, password = "correct horse battery"): Promise<TestSession> {
-    testCookies.clear();
-    const user = await context.auth.signUp({ email, password }, testCookies);
-    return { user, cookies: testCookies.snapshot() };
-  }
-
-  function actAs(session: { cookies: Map<string, string> } | null) {
-    if (session) testCookies.restore(session.cookies);
-    else testCookies.clear();
-  }
+  const { signUp, actAs } = sessionsFor(context.auth);
 
   // The local session cookie is the JWT itself.
   function tamperedSession(session: TestSession, claims: Record<string, unknown>) {

@@ -6,7 +6,7 @@ import { resetServerEnvForTests } from "@/lib/env";
 import { getAppContext, resetAppContextForTests } from "@/lib/server-context";
 import { createSupabaseApi, PUBLISHABLE_KEY, SERVICE_ROLE_KEY, SESSION_COOKIE } from "@/tests/msw/supabase-handlers";
 import type { TestApp, TestSession } from "@/tests/support/backends";
-import { testCookies } from "@/tests/support/cookie-jar";
+import { sessionsFor } from "@/tests/support/cookie-jar";
 import { tamperJwt } from "@/tests/support/local-app";
 
 /**
@@ -53,16 +53,7 @@ export async function startSupabaseApp(env: Record<string, string> = {}) {
     await rm(dataDir, { recursive: true, force: true });
   }
 
-  async function signUp(email: string, password = "correct horse battery"): Promise<TestSession> {
-    testCookies.clear();
-    const user = await context.auth.signUp({ email, password }, testCookies);
-    return { user, cookies: testCookies.snapshot() };
-  }
-
-  function actAs(session: { cookies: Map<string, string> } | null) {
-    if (session) testCookies.restore(session.cookies);
-    else testCookies.clear();
-  }
+  const { signUp, actAs } = sessionsFor(context.auth);
 
   // @supabase/ssr keeps the whole session as `base64-<base64url JSON>` in one
   // cookie (it chunks only past ~3 kB, which these sessions never reach).
