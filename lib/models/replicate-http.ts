@@ -1,4 +1,5 @@
 import "server-only";
+import { runWithin } from "@/lib/http/deadline";
 
 /**
  * The HTTP layer under the official `replicate` client (1.4.0).
@@ -136,7 +137,7 @@ export async function withReadRetries<T>(
   for (let attempt = 1; ; attempt++) {
     const remaining = Math.max(1, deadline - Date.now());
     try {
-      return await run(AbortSignal.timeout(Math.min(policy.attemptTimeoutMs, remaining)));
+      return await runWithin(Math.min(policy.attemptTimeoutMs, remaining), run);
     } catch (error) {
       const delay = retryDelayMs(error, attempt, policy);
       if (delay === null || attempt >= policy.attempts || Date.now() + delay >= deadline) throw error;

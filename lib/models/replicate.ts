@@ -2,6 +2,7 @@ import "server-only";
 import Replicate from "replicate";
 import { DEFAULT_REPLICATE_VERSION, type ModelConfig } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { bodyWithin, raceDeadline, runWithin, startDeadline } from "@/lib/http/deadline";
 import type { ImageModel, OutputDownload } from "@/lib/models/image-model";
 import { allowedOutputUrl } from "@/lib/models/output-hosts";
 import { toReplicateAppError, type ReplicateOperation } from "@/lib/models/replicate-errors";
@@ -74,14 +75,14 @@ export function createReplicateModel(config: ReplicateConfig, options: Replicate
     async create(input: GenerationInput, { webhookUrl }: { webhookUrl?: string } = {}): Promise<ModelPrediction> {
       // Exactly one request: create is not idempotent, and a create that timed
       // out may still have started (and be billed), so it is never re-sent.
-      const json = await client.predictions
-        .create({
+      const json = await runWithin(createTimeoutMs, (signal) =>
+        client.predictions.create({
           ...target,
           input: toSdxlInput(input),
           ...(webhookUrl ? { webhook: webhookUrl, webhook_events_filter: ["completed" as const] } : {}),
-          signal: AbortSignal.timeout(createTimeoutMs),
-        })
-        .catch(fail("create"));
+          signal,
+        }),
+      ).catch(fail("create"));
       return toModelPrediction(json, naming.id);
     },
 
@@ -100,12 +101,14 @@ export function createReplicateModel(config: ReplicateConfig, options: Replicate
 }
 
 async function download(baseFetch: typeof fetch, url: URL, timeoutMs: number): Promise<OutputDownload> {
+  // One deadline for the request and for reading the body, which the caller streams.
+  const deadline = startDeadline(timeoutMs);
   let response: Response;
   try {
-    // A redirect could lead off the allow-list, so none is followed. The
-    // timeout also covers reading the body, which the caller streams.
-    response = await baseFetch(url, { redirect: "error", cache: "no-store", signal: AbortSignal.timeout(timeoutMs) });
+    // A redirect could lead off the allow-list, so none is followed.
+    response = await raceDeadline(baseFetch(url, { redirect: "error", cache: "no-store", signal: deadline.signal }), deadline);
   } catch (error) {
+    deadline.clear();
     if (isRedirectRefusal(error)) {
       throw new AppError("upstream_error", "The image download was redirected away from the model's output host.", { cause: error });
     }
@@ -115,6 +118,7 @@ async function download(baseFetch: typeof fetch, url: URL, timeoutMs: number): P
     throw new AppError("upstream_unavailable", message, { retryAfter: 5, cause: error });
   }
   if (!response.ok || !response.body) {
+    deadline.clear();
     // Not awaited: releasing the connection must not hold up the error.
     void response.body?.cancel().catch(() => undefined);
     // Replicate deletes API outputs an hour after the prediction.
@@ -128,7 +132,7 @@ async function download(baseFetch: typeof fetch, url: URL, timeoutMs: number): P
   }
   const length = Number(response.headers.get("content-length"));
   return {
-    body: response.body,
+    body: bodyWithin(response.body, deadline),
     contentType: response.headers.get("content-type") ?? "application/octet-stream",
     contentLength: response.headers.has("content-length") && Number.isSafeInteger(length) && length >= 0 ? length : null,
   };

@@ -286,8 +286,9 @@ describe("saving failing part way", () => {
   });
 
   it("download stalls: the save gives up within the download timeout and leaves nothing behind", async () => {
-    // On a real loopback socket: msw's mocked bodies ignore the fetch's abort
-    // signal, so a stall there would hang where the real fetch times out.
+    // On a real loopback socket with the real fetch, so the stalled
+    // connection itself must be closed; the unit tests cover bodies that
+    // ignore their abort signal.
     const loopback = await startStallingReplicate(api.png);
     context.model = createReplicateModel(
       { kind: "replicate", apiToken: TEST_TOKEN, version: "2b017d9b67edd2ee1401238df49d75da53c523f36e363881e057f5dc3ed3c5b2", baseUrl: `${loopback.origin}/v1` },

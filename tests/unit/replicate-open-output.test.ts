@@ -68,6 +68,22 @@ describe("openOutput", () => {
     });
   });
 
+  it("gives up on a download that stalls part way even though the body ignores its abort signal", async () => {
+    // msw's mocked bodies ignore the fetch's signal, as Node's fetch can once
+    // its Request is garbage collected (nodejs/undici#3644): the timeout must hold anyway.
+    const prediction = await succeeded();
+    const url = (prediction.output as string[])[0];
+    const stalling = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(api.png.subarray(0, 400)) });
+    server.use(http.get(url, () => new HttpResponse(stalling, { headers: { "content-type": "image/png" } })));
+    const quick = createReplicateModel(
+      { kind: "replicate", apiToken: TEST_TOKEN, version: DEFAULT_REPLICATE_VERSION },
+      { downloadTimeoutMs: 200 },
+    );
+
+    const download = await quick.openOutput(prediction);
+    await expect(new Response(download.body).arrayBuffer()).rejects.toMatchObject({ name: "TimeoutError" });
+  });
+
   it("says when the output has expired", async () => {
     const prediction = await succeeded();
     api.failNext("delivery", 404);
