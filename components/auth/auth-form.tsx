@@ -5,7 +5,7 @@ import { useActionState, useEffect, useId, useRef } from "react";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
-import { MIN_PASSWORD_LENGTH } from "@/lib/auth/credentials-schema";
+import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-rules";
 import type { AuthFormState } from "@/lib/auth/form-state";
 
 export type AuthFormProps = {

@@ -12,7 +12,15 @@ import {
 } from "@/components/generate/form-values";
 import { cx } from "@/components/ui/class-names";
 import { Field } from "@/components/ui/field";
-import { MAX_SEED, SIZE_PRESETS } from "@/lib/predictions/input-schema";
+import {
+  MAX_GUIDANCE,
+  MAX_SEED,
+  MAX_STEPS,
+  MIN_GUIDANCE,
+  MIN_SEED,
+  MIN_STEPS,
+  SIZE_PRESETS,
+} from "@/lib/predictions/input-limits";
 
 export type AdvancedSettingsProps = {
   values: FormValues;
@@ -98,30 +106,30 @@ export function AdvancedSettings({ values, errors, fieldId, onChange, open, onOp
         </Field>
 
         <div className="grid gap-4 sm:grid-cols-3">
-          <Field id={fieldId("steps")} label={FIELD_LABELS.steps} hint="1–100. More is slower." error={errors.steps}>
+          <Field id={fieldId("steps")} label={FIELD_LABELS.steps} hint={`${MIN_STEPS}–${MAX_STEPS}. More is slower.`} error={errors.steps}>
             {(control) => (
               <input
                 {...control}
                 name="num_inference_steps"
                 type="number"
                 inputMode="numeric"
-                min={1}
-                max={100}
+                min={MIN_STEPS}
+                max={MAX_STEPS}
                 step={1}
                 value={values.steps}
                 onChange={(event) => onChange("steps", event.target.value)}
               />
             )}
           </Field>
-          <Field id={fieldId("guidance")} label={FIELD_LABELS.guidance} hint="1–20. How literally to follow the prompt." error={errors.guidance}>
+          <Field id={fieldId("guidance")} label={FIELD_LABELS.guidance} hint={`${MIN_GUIDANCE}–${MAX_GUIDANCE}. How literally to follow the prompt.`} error={errors.guidance}>
             {(control) => (
               <input
                 {...control}
                 name="guidance_scale"
                 type="number"
                 inputMode="decimal"
-                min={1}
-                max={20}
+                min={MIN_GUIDANCE}
+                max={MAX_GUIDANCE}
                 step={0.5}
                 value={values.guidance}
                 onChange={(event) => onChange("guidance", event.target.value)}
@@ -135,7 +143,7 @@ export function AdvancedSettings({ values, errors, fieldId, onChange, open, onOp
                 name="seed"
                 type="number"
                 inputMode="numeric"
-                min={0}
+                min={MIN_SEED}
                 max={MAX_SEED}
                 step={1}
                 placeholder="Random"

@@ -1,10 +1,7 @@
+import { checkGenerationInput } from "@/components/generate/input-check";
 import type { FieldErrors } from "@/lib/errors";
-import {
-  generationInputSchema,
-  INPUT_DEFAULTS,
-  SIZE_PRESETS,
-  type GenerationInput,
-} from "@/lib/predictions/input-schema";
+import { INPUT_DEFAULTS, SIZE_PRESETS } from "@/lib/predictions/input-limits";
+import type { GenerationInput, GenerationInputDraft } from "@/lib/predictions/input-schema";
 
 /**
  * The form keeps what the person typed as strings: a half-typed "7." or an empty
@@ -74,15 +71,10 @@ function optionalNumber(value: string): number | undefined {
   return value.trim() === "" ? undefined : Number(value);
 }
 
-/**
- * Checks the values with the server's own schema for instant feedback. The server
- * validates again and stays the authority; this only saves a round trip.
- */
-export function toGenerationInput(
-  values: FormValues,
-): { ok: true; input: GenerationInput } | { ok: false; errors: FormErrors } {
+/** What the form sends, before any checking: the shape the server's schema parses. */
+export function toGenerationInputDraft(values: FormValues): GenerationInputDraft {
   const { width, height } = parseSize(values.size);
-  const draft = {
+  return {
     prompt: values.prompt,
     ...(values.negativePrompt.trim() ? { negative_prompt: values.negativePrompt } : {}),
     width,
@@ -91,15 +83,19 @@ export function toGenerationInput(
     guidance_scale: optionalNumber(values.guidance),
     seed: optionalNumber(values.seed),
   };
-  const parsed = generationInputSchema.safeParse(draft);
-  if (parsed.success) return { ok: true, input: parsed.data };
+}
 
-  const fields: FieldErrors = {};
-  for (const issue of parsed.error.issues) {
-    const key = String(issue.path[0] ?? "");
-    (fields[key] ??= []).push(issue.message);
-  }
-  return { ok: false, errors: toFormErrors(fields).errors };
+/**
+ * Checks the values before anything is sent, with a hand-written copy of the server's
+ * rules (input-check.ts) rather than the schema itself: importing the schema would put
+ * zod, ~32 kB gzip, in the browser bundle. The server validates again and stays the
+ * authority; this only saves a round trip.
+ */
+export function toGenerationInput(
+  values: FormValues,
+): { ok: true; input: GenerationInput } | { ok: false; errors: FormErrors } {
+  const checked = checkGenerationInput(toGenerationInputDraft(values));
+  return checked.ok ? checked : { ok: false, errors: toFormErrors(checked.fields).errors };
 }
 
 /**

@@ -21,7 +21,8 @@ import { Button } from "@/components/ui/button";
 import { cx } from "@/components/ui/class-names";
 import { Field } from "@/components/ui/field";
 import { Spinner } from "@/components/ui/spinner";
-import { MAX_PROMPT_LENGTH, type GenerationInput } from "@/lib/predictions/input-schema";
+import { MAX_PROMPT_LENGTH } from "@/lib/predictions/input-limits";
+import type { GenerationInput } from "@/lib/predictions/input-schema";
 import type { PredictionView, SaveImageResult } from "@/lib/predictions/types";
 
 export type GenerateFormProps = {

@@ -1,16 +1,15 @@
 import { z } from "zod";
-
-export const MIN_PASSWORD_LENGTH = 8;
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "@/lib/auth/password-rules";
 
 export const signInSchema = z.object({
   // 254 characters is the longest address mail can be delivered to (RFC 5321).
   email: z.string().trim().max(254, "That email address is too long.").pipe(z.email("Enter a valid email address.")),
-  password: z.string().min(1, "Enter your password.").max(200, "That password is too long."),
+  password: z.string().min(1, "Enter your password.").max(MAX_PASSWORD_LENGTH, "That password is too long."),
 });
 
 export const signUpSchema = signInSchema.extend({
   password: z
     .string()
     .min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
-    .max(200, "Use at most 200 characters."),
+    .max(MAX_PASSWORD_LENGTH, `Use at most ${MAX_PASSWORD_LENGTH} characters.`),
 });

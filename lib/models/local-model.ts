@@ -9,7 +9,8 @@ import { AppError } from "@/lib/errors";
 import type { ImageModel, OutputDownload } from "@/lib/models/image-model";
 import { renderPreview } from "@/lib/models/local-render";
 import { encodePng } from "@/lib/models/png";
-import { generationInputSchema, MAX_SEED, type GenerationInput } from "@/lib/predictions/input-schema";
+import { MAX_SEED, MIN_SEED } from "@/lib/predictions/input-limits";
+import { generationInputSchema, type GenerationInput } from "@/lib/predictions/input-schema";
 import { formatProgressLine } from "@/lib/predictions/progress";
 import type { ModelPrediction } from "@/lib/predictions/types";
 
@@ -48,7 +49,7 @@ const MAX_START_MS = 500;
 
 const recordSchema = z.object({
   id: z.string().regex(ID_PATTERN),
-  input: generationInputSchema.extend({ seed: z.number().int().min(0).max(MAX_SEED) }),
+  input: generationInputSchema.extend({ seed: z.number().int().min(MIN_SEED).max(MAX_SEED) }),
   created_at: z.iso.datetime(),
   duration_ms: z.number().int().min(0),
   canceled_at: z.iso.datetime().nullable(),

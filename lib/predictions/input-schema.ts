@@ -1,37 +1,19 @@
 import { z } from "zod";
-
-/**
- * What a person may ask for. The ranges are SDXL's own (Replicate's
- * stability-ai/sdxl schema) narrowed to what makes sense in this app, and they are
- * checked here, before anything is sent to a model.
- */
-export const SIZE_STEP = 64;
-export const MIN_SIDE = 256;
-export const MAX_SIDE = 1536;
-export const MAX_PROMPT_LENGTH = 2000;
-export const MAX_SEED = 2 ** 32 - 1;
-
-export const SIZE_PRESETS = [
-  { label: "Square", width: 1024, height: 1024 },
-  { label: "Landscape", width: 1216, height: 832 },
-  { label: "Portrait", width: 832, height: 1216 },
-  { label: "Wide", width: 1344, height: 768 },
-  { label: "Small square", width: 512, height: 512 },
-] as const;
-
-export const INPUT_DEFAULTS = {
-  width: 1024,
-  height: 1024,
-  num_inference_steps: 30,
-  guidance_scale: 7.5,
-} as const;
-
-// Control characters other than tab and newline have no place in a prompt and
-// are a classic way to smuggle confusing text into logs.
-const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
-// Half of a surrogate pair is not text: Postgres refuses it in jsonb, so it
-// would fail only after the model had started (and billed) the prediction.
-const LONE_SURROGATE = /\p{Cs}/u;
+import {
+  CONTROL_CHARS,
+  INPUT_DEFAULTS,
+  LONE_SURROGATE,
+  MAX_GUIDANCE,
+  MAX_PROMPT_LENGTH,
+  MAX_SEED,
+  MAX_SIDE,
+  MAX_STEPS,
+  MIN_GUIDANCE,
+  MIN_SEED,
+  MIN_SIDE,
+  MIN_STEPS,
+  SIZE_STEP,
+} from "@/lib/predictions/input-limits";
 
 function unknownFieldMessage(issue: z.core.$ZodRawIssue) {
   return issue.code === "unrecognized_keys" ? `Unknown field: ${issue.keys.join(", ")}.` : undefined;
@@ -53,6 +35,14 @@ const side = (label: string) =>
     .max(MAX_SIDE, `${label} must be at most ${MAX_SIDE}.`)
     .refine((value) => value % SIZE_STEP === 0, `${label} must be a multiple of ${SIZE_STEP}.`);
 
+/**
+ * What a person may ask for, checked here before anything is sent to a model. This
+ * schema is the authority: the browser runs a zod-free copy of the same rules
+ * (components/generate/input-check.ts) for instant feedback, and
+ * tests/unit/form-values.test.ts keeps the two in agreement: a new rule here needs
+ * the same rule there and a row in that test's table. The limits themselves live in
+ * input-limits.ts so the browser can read them without zod.
+ */
 export const generationInputSchema = z.strictObject(
   {
     prompt: text("Prompt").pipe(z.string().min(1, "Describe the image you want.")),
@@ -62,18 +52,18 @@ export const generationInputSchema = z.strictObject(
     num_inference_steps: z
       .number({ error: "Steps must be a number." })
       .int("Steps must be a whole number.")
-      .min(1, "Steps must be at least 1.")
-      .max(100, "Steps must be at most 100.")
+      .min(MIN_STEPS, `Steps must be at least ${MIN_STEPS}.`)
+      .max(MAX_STEPS, `Steps must be at most ${MAX_STEPS}.`)
       .default(INPUT_DEFAULTS.num_inference_steps),
     guidance_scale: z
       .number({ error: "Guidance must be a number." })
-      .min(1, "Guidance must be at least 1.")
-      .max(20, "Guidance must be at most 20.")
+      .min(MIN_GUIDANCE, `Guidance must be at least ${MIN_GUIDANCE}.`)
+      .max(MAX_GUIDANCE, `Guidance must be at most ${MAX_GUIDANCE}.`)
       .default(INPUT_DEFAULTS.guidance_scale),
     seed: z
       .number({ error: "Seed must be a number." })
       .int("Seed must be a whole number.")
-      .min(0, "Seed must be 0 or more.")
+      .min(MIN_SEED, `Seed must be ${MIN_SEED} or more.`)
       .max(MAX_SEED, `Seed must be at most ${MAX_SEED}.`)
       .optional(),
   },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toFieldErrors } from "@/lib/http/read-json-body";
-import { createPredictionBodySchema, generationInputSchema, MAX_PROMPT_LENGTH } from "@/lib/predictions/input-schema";
+import { MAX_PROMPT_LENGTH } from "@/lib/predictions/input-limits";
+import { createPredictionBodySchema, generationInputSchema } from "@/lib/predictions/input-schema";
 
 function fieldsOf(body: unknown) {
   const parsed = createPredictionBodySchema.safeParse(body);
