@@ -12,6 +12,8 @@ import { createSignInThrottle } from "@/lib/local/sign-in-throttle";
 import { createUser, userExists, verifyCredentials } from "@/lib/local/users";
 import type { SessionUser } from "@/lib/predictions/ports";
 
+const MAX_KNOWN_USERS = 10_000;
+
 export function createLocalAuth({
   db,
   signingKey,
@@ -25,7 +27,18 @@ export function createLocalAuth({
   // Failed sign-ins per email and per address, kept in the database (lib/local/sign-in-throttle.ts).
   const throttle = createSignInThrottle({ db });
 
+  // Users found in this database, so each request's session check is not a
+  // query too. Local mode never deletes a user, and a data folder is only reset
+  // between server runs, so a user found once stays for the life of this `db`.
+  // Bounded so a flood of sign-ups cannot grow it without end.
+  const knownUsers = new Set<string>();
+  const rememberUser = (id: string) => {
+    if (knownUsers.size >= MAX_KNOWN_USERS) knownUsers.clear();
+    knownUsers.add(id);
+  };
+
   async function startSession(user: SessionUser, cookies: CookieJar) {
+    rememberUser(user.id);
     cookies.set(SESSION_COOKIE, await signSessionToken(user, signingKey), {
       httpOnly: true,
       secure: secureCookies,
@@ -40,9 +53,13 @@ export function createLocalAuth({
       const token = cookies.get(SESSION_COOKIE)?.value;
       if (!token) return null;
       const user = await verifySessionToken(token, signingKey);
+      if (!user) return null;
       // A valid token for a user who no longer exists (data folder reset with a
       // configured secret) must not pass: every row would fail its foreign key.
-      return user && (await userExists(db, user.id)) ? user : null;
+      if (knownUsers.has(user.id)) return user;
+      if (!(await userExists(db, user.id))) return null;
+      rememberUser(user.id);
+      return user;
     },
     async signUp(credentials, cookies) {
       const user = await createUser(db, credentials);

@@ -48,6 +48,20 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
         return rows[0] ?? null;
       }),
 
+    getPredictionWithImage: ({ id, userId }) =>
+      run(async (tx) => {
+        const { rows: predictions } = await tx.query<PredictionRow>(
+          `select ${PREDICTION_COLUMNS} from public.predictions where id = $1 and user_id = $2`,
+          [id, userId],
+        );
+        if (!predictions[0]) return null;
+        const { rows: images } = await tx.query<ImageRow>(
+          `select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and user_id = $2`,
+          [id, userId],
+        );
+        return { prediction: predictions[0], image: images[0] ?? null };
+      }),
+
     getPredictionOwner: ({ id }) =>
       run(async (tx) => {
         const { rows } = await tx.query<{ user_id: string }>("select user_id from public.predictions where id = $1", [id]);

@@ -22,10 +22,9 @@ export async function cancelPrediction({
   model: ImageModel;
   id: string;
 }): Promise<PredictionView> {
-  const row = await requireOwnPrediction(backend.rows, { id, userId: user.id });
+  const { row, image } = await requireOwnPrediction(backend.rows, { id, userId: user.id });
 
   if (isFinalStatus(row.status)) {
-    const image = await backend.rows.getImageByPrediction({ predictionId: id, userId: user.id });
     return toPredictionView(row, null, image ? await imageViewOf(backend, image) : null);
   }
 

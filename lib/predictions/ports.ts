@@ -44,6 +44,11 @@ export interface RowStore {
   insertPrediction(row: Omit<PredictionRow, "created_at" | "completed_at" | "error">): Promise<PredictionRow>;
   getPrediction(args: { id: string; userId: string }): Promise<PredictionRow | null>;
   /**
+   * The owner's prediction and its saved image, if any, read together: every
+   * poll needs both, and together they cost one database round trip, not two.
+   */
+  getPredictionWithImage(args: { id: string; userId: string }): Promise<{ prediction: PredictionRow; image: ImageRow | null } | null>;
+  /**
    * Who owns a prediction. Only the service store can answer for anyone: a
    * webhook names a prediction but arrives with no session.
    */

@@ -25,9 +25,7 @@ export async function readPrediction({
   model: ImageModel;
   id: string;
 }): Promise<{ view: PredictionView; unsaved: { row: PredictionRow; prediction: ModelPrediction } | null }> {
-  const row = await requireOwnPrediction(backend.rows, { id, userId: user.id });
-
-  const image = await backend.rows.getImageByPrediction({ predictionId: id, userId: user.id });
+  const { row, image } = await requireOwnPrediction(backend.rows, { id, userId: user.id });
   if (image) {
     return { view: toPredictionView({ ...row, status: "succeeded" }, null, await imageViewOf(backend, image)), unsaved: null };
   }

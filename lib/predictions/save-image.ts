@@ -46,9 +46,9 @@ async function save({ userId, predictionId, backend, model, maxBytes, fresh }: S
   if (fresh) {
     ({ row, prediction } = fresh);
   } else {
-    row = await requireOwnPrediction(rows, { id: predictionId, userId });
-    const existing = await rows.getImageByPrediction({ predictionId, userId });
-    if (existing) return existing;
+    const own = await requireOwnPrediction(rows, { id: predictionId, userId });
+    if (own.image) return own.image;
+    row = own.row;
     prediction = await model.get(predictionId);
   }
   if (prediction.status !== "succeeded") {

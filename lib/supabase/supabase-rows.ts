@@ -34,6 +34,13 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
     return data;
   }
 
+  async function getPrediction({ id, userId }: { id: string; userId: string }) {
+    const row = await run("read prediction", (db) =>
+      db.from("predictions").select(PREDICTION_COLUMNS).eq("id", id).eq("user_id", userId).maybeSingle(),
+    );
+    return row && toPrediction(row);
+  }
+
   async function getImageByPrediction({ predictionId, userId }: { predictionId: string; userId: string }) {
     const row = await run("read image", (db) =>
       db.from("sdxl_images").select(IMAGE_COLUMNS).eq("prediction_id", predictionId).eq("user_id", userId).maybeSingle(),
@@ -49,11 +56,13 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
       return toPrediction(inserted!);
     },
 
-    async getPrediction({ id, userId }) {
-      const row = await run("read prediction", (db) =>
-        db.from("predictions").select(PREDICTION_COLUMNS).eq("id", id).eq("user_id", userId).maybeSingle(),
-      );
-      return row && toPrediction(row);
+    getPrediction,
+
+    // Two requests at once: PostgREST could embed the image, but sdxl_images
+    // has two foreign keys to predictions, and the latency is one round trip either way.
+    async getPredictionWithImage({ id, userId }) {
+      const [prediction, image] = await Promise.all([getPrediction({ id, userId }), getImageByPrediction({ predictionId: id, userId })]);
+      return prediction && { prediction, image };
     },
 
     async getPredictionOwner({ id }) {

@@ -177,6 +177,17 @@ describe("predictions", () => {
 });
 
 describe("images", () => {
+  it("reads a prediction with its image in one call, for its owner only", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    expect(await aliceRows.getPredictionWithImage({ id: prediction.id, userId: alice.id })).toEqual({ prediction, image: null });
+
+    const image = await aliceRows.insertImage(imageFor(alice, prediction.id));
+    expect(await aliceRows.getPredictionWithImage({ id: prediction.id, userId: alice.id })).toEqual({ prediction, image });
+    expect(await bobRows.getPredictionWithImage({ id: prediction.id, userId: alice.id })).toBeNull();
+    expect(await bobRows.getPredictionWithImage({ id: prediction.id, userId: bob.id })).toBeNull();
+    expect(await aliceRows.getPredictionWithImage({ id: "no-such-prediction", userId: alice.id })).toBeNull();
+  });
+
   it("hides an owner's images from another user and keeps them from deleting them", async () => {
     const prediction = await createPrediction(aliceRows, alice);
     const image = await aliceRows.insertImage(imageFor(alice, prediction.id));

@@ -106,6 +106,17 @@ describe("rows over PostgREST", () => {
     expect(await as(bob).rows.getPrediction({ id: bobs.id, userId: bob.user.id })).toMatchObject({ id: bobs.id });
   });
 
+  it("reads a prediction with its image in one call, for its owner only", async () => {
+    const [alice, bob] = [await signIn("alice@example.com"), await signIn("bob@example.com")];
+    const mine = await prediction(alice);
+    expect(await as(alice).rows.getPredictionWithImage({ id: mine.id, userId: alice.user.id })).toEqual({ prediction: mine, image: null });
+
+    const image = await as(alice).rows.insertImage(imageOf(alice, mine.id));
+    expect(await as(alice).rows.getPredictionWithImage({ id: mine.id, userId: alice.user.id })).toEqual({ prediction: mine, image });
+    expect(await as(bob).rows.getPredictionWithImage({ id: mine.id, userId: alice.user.id })).toBeNull();
+    expect(await as(bob).rows.getPredictionWithImage({ id: mine.id, userId: bob.user.id })).toBeNull();
+  });
+
   it("updates only status, error and completed_at, and leaves another person's row alone", async () => {
     const [alice, bob] = [await signIn("alice@example.com"), await signIn("bob@example.com")];
     const [mine, bobs] = [await prediction(alice), await prediction(bob)];
