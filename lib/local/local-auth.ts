@@ -4,6 +4,7 @@ import type { AuthService, CookieJar } from "@/lib/auth/auth-service";
 import { AppError } from "@/lib/errors";
 import { SESSION_COOKIE } from "@/lib/auth/session-cookie";
 import {
+  importVerifyKey,
   SESSION_TTL_SECONDS,
   signSessionToken,
   verifySessionToken,
@@ -32,6 +33,7 @@ export function createLocalAuth({
   // between server runs, so a user found once stays for the life of this `db`.
   // Bounded so a flood of sign-ups cannot grow it without end.
   const knownUsers = new Set<string>();
+  const verifyKey = importVerifyKey(signingKey);
   const rememberUser = (id: string) => {
     if (knownUsers.size >= MAX_KNOWN_USERS) knownUsers.clear();
     knownUsers.add(id);
@@ -52,7 +54,7 @@ export function createLocalAuth({
     async getUser(cookies) {
       const token = cookies.get(SESSION_COOKIE)?.value;
       if (!token) return null;
-      const user = await verifySessionToken(token, signingKey);
+      const user = await verifySessionToken(token, await verifyKey);
       if (!user) return null;
       // A valid token for a user who no longer exists (data folder reset with a
       // configured secret) must not pass: every row would fail its foreign key.

@@ -48,18 +48,20 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
         return rows[0] ?? null;
       }),
 
+    // One statement: the image comes back as JSON beside the prediction's columns.
     getPredictionWithImage: ({ id, userId }) =>
       run(async (tx) => {
-        const { rows: predictions } = await tx.query<PredictionRow>(
-          `select ${PREDICTION_COLUMNS} from public.predictions where id = $1 and user_id = $2`,
+        const { rows } = await tx.query<PredictionRow & { image: ImageRow | null }>(
+          `select ${PREDICTION_COLUMNS},
+             (select to_jsonb(i) from (
+                select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and user_id = $2
+              ) i) as image
+           from public.predictions where id = $1 and user_id = $2`,
           [id, userId],
         );
-        if (!predictions[0]) return null;
-        const { rows: images } = await tx.query<ImageRow>(
-          `select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and user_id = $2`,
-          [id, userId],
-        );
-        return { prediction: predictions[0], image: images[0] ?? null };
+        if (!rows[0]) return null;
+        const { image, ...prediction } = rows[0];
+        return { prediction, image };
       }),
 
     getPredictionOwner: ({ id }) =>

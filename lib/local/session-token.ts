@@ -47,7 +47,15 @@ export async function signSessionToken(user: SessionUser, key: Uint8Array): Prom
     .sign(key);
 }
 
-export async function verifySessionToken(token: string, key: Uint8Array): Promise<SessionUser | null> {
+/**
+ * The key imported once for verifying: given raw bytes, jose imports them
+ * again on every call, which doubles the cost of each request's session check.
+ */
+export function importVerifyKey(key: Uint8Array): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", new Uint8Array(key), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+}
+
+export async function verifySessionToken(token: string, key: Uint8Array | CryptoKey): Promise<SessionUser | null> {
   try {
     const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] });
     if (typeof payload.sub !== "string" || typeof payload.email !== "string" || payload.role !== "authenticated") {
