@@ -286,7 +286,9 @@ function rows({ local, save, status }) {
       measured: mb(save.growthMax),
       target: `< ${mb(SAVE_GROWTH_TARGET)}`,
       met: save.growthMax < SAVE_GROWTH_TARGET,
-      notes: `worst of ${save.runs} (median ${mb(save.growthMedian)}); VmRSS sampled every 1 ms`,
+      // RSS also counts chunks already written to disk that no garbage collection
+      // has reclaimed yet, so a run without a collection mid-save reads high.
+      notes: `worst of ${save.runs} (median ${mb(save.growthMedian)}); VmRSS sampled every 1 ms, so written chunks not yet garbage-collected count too`,
     },
     {
       figure: `Status reads, ${STATUS_DURATION_MS / 1000} s prediction`,
