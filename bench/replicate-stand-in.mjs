@@ -4,8 +4,16 @@
 // The app reaches it through the official client with REPLICATE_BASE_URL, so
 // the save runs its real path: the output host check, the streamed download,
 // storage and the row.
+//
+// It runs in a process of its own (spawnReplicateStandIn), as Replicate is a
+// machine of its own: served from the bench's process, sending 10 MB would
+// share one event loop with the plain download it is compared against, and
+// slow that baseline down.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { createServer } from "node:http";
+import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
 
 /** A valid RGB PNG of random pixels (stored, not compressed), so its size is what it says. */
@@ -127,4 +135,40 @@ export async function startReplicateStandIn({ large, small }) {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Starts the stand-in in a child process, serving noise PNGs of `large` and
+ * `small` ([width, height]); resolves with its addresses and the large PNG's size.
+ */
+export async function spawnReplicateStandIn({ large, small }) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...large, ...small].map(String), {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = await new Promise((resolve, reject) => {
+    child.stdout.once("data", resolve);
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the Replicate stand-in exited with code ${code} before it was ready`)));
+  });
+  const { origin, baseUrl, largeBytes } = JSON.parse(String(line));
+  return {
+    origin,
+    baseUrl,
+    largeBytes,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const gone = once(child, "exit");
+      child.kill("SIGTERM");
+      await gone;
+    },
+  };
+}
+
+// Run as a script by spawnReplicateStandIn: node replicate-stand-in.mjs <large w> <large h> <small w> <small h>
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [largeWidth, largeHeight, smallWidth, smallHeight] = process.argv.slice(2).map(Number);
+  const large = noisePng(largeWidth, largeHeight);
+  const standIn = await startReplicateStandIn({ large, small: noisePng(smallWidth, smallHeight) });
+  process.once("SIGTERM", () => standIn.close().then(() => process.exit(0)));
+  console.log(JSON.stringify({ origin: standIn.origin, baseUrl: standIn.baseUrl, largeBytes: large.length }));
 }

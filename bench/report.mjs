@@ -67,7 +67,8 @@ ${table.map((row) => `| ${[row.figure, row.measured, row.target, mark(row.met), 
   Server CPU per request is the \`next start\` process's user + system time
   (all its threads) over the requests answered.
 - **10 MB save**: the Replicate model pointed (REPLICATE_BASE_URL) at a stand-in
-  on loopback (bench/replicate-stand-in.mjs) whose output is a 10 MB PNG. The
+  on loopback (bench/replicate-stand-in.mjs, a process of its own) whose output
+  is a 10 MB PNG. The
   app's time is the poll that sees \`succeeded\` and saves before answering
   (model read, download, checks, storage, rows); the plain time is a fetch of
   the same URL streamed to a file, alternating with the app's. The same pair

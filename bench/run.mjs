@@ -25,7 +25,7 @@ const { build, startServer } = await import("../tests/e2e/support/server.mjs");
 const { launchBrowser } = await import("../tests/e2e/support/browser.mjs");
 const { load, percentile } = await import("./http-load.mjs");
 const { jsBytesFor } = await import("./js-bytes.mjs");
-const { noisePng, startReplicateStandIn } = await import("./replicate-stand-in.mjs");
+const { spawnReplicateStandIn } = await import("./replicate-stand-in.mjs");
 const { measureSave, median } = await import("./save-memory.mjs");
 const { cpuSecondsOf, memoryOf, serverPid } = await import("./server-process.mjs");
 const { signUp } = await import("./session.mjs");
@@ -193,15 +193,14 @@ async function localServerFigures(browser) {
 }
 
 async function saveFigures(browser) {
-  const large = noisePng(2048, 1628);
-  const standIn = await startReplicateStandIn({ large, small: noisePng(16, 16) });
+  const standIn = await spawnReplicateStandIn({ large: [2048, 1628], small: [16, 16] });
   cleanups.push(standIn.close);
   const tempDir = mkdtempSync(path.join(os.tmpdir(), "sdxl-bench-"));
   cleanups.push(async () => rmSync(tempDir, { recursive: true, force: true }));
   const env = { REPLICATE_API_TOKEN: "bench-stand-in-token", REPLICATE_BASE_URL: standIn.baseUrl, ...NO_LIMITS };
   return withServer(env, async ({ server, pid }) => {
     const [person] = await signUpMany(browser, server.baseUrl, 1);
-    const save = await measureSave({ baseUrl: server.baseUrl, cookieHeader: person.cookieHeader, pid, standIn, largeBytes: large.length, tempDir, warmups: SAVE_WARMUPS, runs: SAVE_RUNS });
+    const save = await measureSave({ baseUrl: server.baseUrl, cookieHeader: person.cookieHeader, pid, standIn, largeBytes: standIn.largeBytes, tempDir, warmups: SAVE_WARMUPS, runs: SAVE_RUNS });
     await person.context.close();
     log(`10 MB save: app ${save.appMs.toFixed(1)} ms, plain ${save.plainMs.toFixed(1)} ms; small: app ${save.smallAppMs.toFixed(1)} ms, plain ${save.smallPlainMs.toFixed(1)} ms; peak RSS growth ${mb(save.growthMax)}`);
     return save;
