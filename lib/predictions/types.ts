@@ -1,4 +1,4 @@
-import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { InputValues } from "@/lib/models/input-fields";
 
 /** Replicate's prediction statuses (replicate.com/docs). */
 export type PredictionStatus = "starting" | "processing" | "succeeded" | "failed" | "canceled" | "aborted";
@@ -24,10 +24,13 @@ export type ModelPrediction = {
   completed_at: string | null;
 };
 
-/** The saved image as the browser sees it. */
+/** A saved image as the browser sees it. */
 export type ImageView = {
   id: string;
+  /** Which of the prediction's outputs it is (0 for the first). */
+  index: number;
   url: string;
+  /** Read from the saved file's header: what the model made, not what was asked for. */
   width: number;
   height: number;
 };
@@ -36,15 +39,28 @@ export type ImageView = {
 export type PredictionView = {
   id: string;
   status: PredictionStatus;
-  /** 0..1 parsed from the model's logs; null before any progress is known. */
+  /** 0..1, parsed from the model's logs or estimated; null before anything is known. */
   progress: number | null;
+  /** True when progress is estimated from the model's usual run time, not read from its logs. */
+  progressIsEstimate: boolean;
   error: string | null;
+  /** The model reference it ran on ("owner/name:version", or "local-preview"). */
   model: string;
-  input: GenerationInput;
+  /** The model's name as shown to people. */
+  modelName: string;
+  /** The configured reference it was started with (the picker's key), so its settings can be restored. */
+  modelKey: string;
+  /** Exactly the input sent to the model. */
+  input: InputValues;
+  /** The seed the model used: from the input, or as the model reported it in its logs. */
+  seed: number | null;
   created_at: string;
   started_at: string | null;
   completed_at: string | null;
-  image: ImageView | null;
+  /** How many images the model was asked for: one placeholder each until saved. */
+  expectedImages: number;
+  /** The images saved so far, by output index. */
+  images: ImageView[];
 };
 
 /** What server actions answer with: never a thrown error across the wire. */
@@ -52,7 +68,7 @@ export type ActionResult<T> =
   | ({ ok: true } & T)
   | { ok: false; error: { code: string; message: string } };
 
-export type SaveImageResult = ActionResult<{ image: ImageView }>;
+export type SaveImageResult = ActionResult<{ images: ImageView[] }>;
 
 /** One gallery tile. `url` is an authenticated, same-origin (local) or signed (cloud) URL. */
 export type GalleryImage = {
@@ -60,8 +76,11 @@ export type GalleryImage = {
   predictionId: string;
   url: string;
   prompt: string;
-  input: GenerationInput;
+  input: InputValues;
   model: string;
+  modelName: string;
+  modelKey: string;
+  seed: number | null;
   width: number;
   height: number;
   createdAt: string;
