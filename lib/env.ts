@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_SDXL_VERSION, formatModelRef, parseModelRef, SDXL_MODEL, type ModelRef } from "@/lib/models/model-ref";
 
 /**
  * The one place environment variables are read. Everything is validated once;
@@ -7,8 +8,6 @@ import { z } from "zod";
  * - backend: Supabase when its URL and key are set, else the embedded one (PGlite + disk).
  * A half-set group is a start-up error naming what is missing, never a silent fallback.
  */
-
-export const DEFAULT_REPLICATE_VERSION = "2b017d9b67edd2ee1401238df49d75da53c523f36e363881e057f5dc3ed3c5b2";
 
 const optionalText = z
   .string()
@@ -29,9 +28,9 @@ const serverSchema = z.object({
   REPLICATE_MODEL_VERSION: optionalText.pipe(
     z.string().regex(/^[a-f0-9]{64}$/, "must be a 64-character version id").optional(),
   ),
-  REPLICATE_MODEL: optionalText.pipe(
-    z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must look like owner/name").optional(),
-  ),
+  // Model references are parsed by lib/models/model-ref.ts, which says what to write.
+  REPLICATE_MODEL: optionalText,
+  REPLICATE_MODELS: optionalText,
   REPLICATE_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   REPLICATE_WEBHOOK_SIGNING_SECRET: optionalText,
 
@@ -55,9 +54,8 @@ export type ModelConfig =
   | {
       kind: "replicate";
       apiToken: string;
-      /** Exactly one of version or model is set. */
-      version?: string;
-      model?: string;
+      /** The models people can pick from, the default first; never empty. */
+      models: ModelRef[];
       baseUrl?: string;
       webhookSigningSecret?: string;
     };
@@ -110,6 +108,7 @@ function chooseModel(env: RawServerEnv, problems: string[]): ModelConfig | undef
   const replicateOnly = [
     "REPLICATE_MODEL_VERSION",
     "REPLICATE_MODEL",
+    "REPLICATE_MODELS",
     "REPLICATE_BASE_URL",
     "REPLICATE_WEBHOOK_SIGNING_SECRET",
   ] as const;
@@ -121,17 +120,61 @@ function chooseModel(env: RawServerEnv, problems: string[]): ModelConfig | undef
     }
     return { kind: "local", durationMs: env.LOCAL_MODEL_DURATION_MS, dataDir: env.DATA_DIR };
   }
-  if (env.REPLICATE_MODEL_VERSION && env.REPLICATE_MODEL) {
-    problems.push("set REPLICATE_MODEL_VERSION or REPLICATE_MODEL, not both");
-    return undefined;
-  }
+  const models = chooseReplicateModels(env, problems);
+  if (!models) return undefined;
   return {
     kind: "replicate",
     apiToken: env.REPLICATE_API_TOKEN,
-    ...(env.REPLICATE_MODEL ? { model: env.REPLICATE_MODEL } : { version: env.REPLICATE_MODEL_VERSION ?? DEFAULT_REPLICATE_VERSION }),
+    models,
     baseUrl: env.REPLICATE_BASE_URL,
     webhookSigningSecret: env.REPLICATE_WEBHOOK_SIGNING_SECRET,
   };
+}
+
+/**
+ * REPLICATE_MODELS (a list), REPLICATE_MODEL (one reference) or, as the
+ * original setup had it, REPLICATE_MODEL_VERSION (a bare version id, alone or
+ * pinning REPLICATE_MODEL=owner/name). With none, SDXL at the version the
+ * original setup pinned.
+ */
+function chooseReplicateModels(env: RawServerEnv, problems: string[]): ModelRef[] | undefined {
+  const { REPLICATE_MODELS: list, REPLICATE_MODEL: single, REPLICATE_MODEL_VERSION: version } = env;
+  if (list && (single || version)) {
+    problems.push("set REPLICATE_MODELS or REPLICATE_MODEL / REPLICATE_MODEL_VERSION, not both");
+    return undefined;
+  }
+  const texts = list ? list.split(",").map((part) => part.trim()).filter(Boolean) : single ? [single] : [];
+  const refs: ModelRef[] = [];
+  for (const text of texts) {
+    const parsed = parseModelRef(text);
+    if (!parsed.ok) problems.push(`${list ? "REPLICATE_MODELS" : "REPLICATE_MODEL"}: ${parsed.message}`);
+    else refs.push(parsed.ref);
+  }
+  if (list && texts.length === 0) problems.push("REPLICATE_MODELS: name at least one model");
+  if (problems.length > 0) return undefined;
+
+  if (version) {
+    const only = refs[0];
+    if (!only) {
+      if (version === DEFAULT_SDXL_VERSION) return [{ kind: "version", owner: "stability-ai", name: "sdxl", version }];
+      problems.push(
+        `REPLICATE_MODEL_VERSION: a version's schema can only be read with its model's name; write REPLICATE_MODEL=owner/name:${version} (or set REPLICATE_MODEL=owner/name beside it)`,
+      );
+      return undefined;
+    }
+    if (only.kind !== "model") {
+      problems.push(`REPLICATE_MODEL_VERSION can only pin an owner/name reference, not ${formatModelRef(only)}`);
+      return undefined;
+    }
+    return [{ kind: "version", owner: only.owner, name: only.name, version }];
+  }
+  const unique = new Map(refs.map((ref) => [formatModelRef(ref), ref]));
+  if (unique.size < refs.length) problems.push("REPLICATE_MODELS names the same model twice");
+  if (refs.length === 0) {
+    const [owner, name] = SDXL_MODEL.split("/");
+    return [{ kind: "version", owner, name, version: DEFAULT_SDXL_VERSION }];
+  }
+  return problems.length > 0 ? undefined : refs;
 }
 
 function chooseBackend(env: RawServerEnv, problems: string[]): BackendConfig | undefined {

@@ -14,6 +14,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "upstream_error"
   | "upstream_unavailable"
+  | "model_unavailable"
   | "internal";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -27,6 +28,7 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   upstream_error: 502,
   upstream_unavailable: 503,
+  model_unavailable: 503,
   internal: 500,
 };
 

@@ -5,6 +5,8 @@ import type { AuthService } from "@/lib/auth/auth-service";
 import { getServerEnv, type ServerEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import type { ImageModel } from "@/lib/models/image-model";
+import { createModelCatalog, LOCAL_MODEL_KEY, type CatalogEntry, type ModelCatalog, type SchemaStore } from "@/lib/models/model-catalog";
+import { formatModelRef } from "@/lib/models/model-ref";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
 
 /**
@@ -20,19 +22,27 @@ export type BackendRuntime = {
   backendFor(user: SessionUser): Backend;
   /** Rows and files with no session (webhooks, reconcile): callers must pass the owner's id. */
   serviceBackend(): Backend;
+  /** Where model schemas read from Replicate are kept, so they outlive the process. */
+  schemaStore(): SchemaStore;
   /** Local mode serves its own files; cloud mode hands out signed URLs instead. */
   openFile?(user: SessionUser, path: string): Promise<ServedFile | null>;
   /** Releases what the backend holds open (the embedded database); used by tests and scripts. */
   close?(): Promise<void>;
 };
 
-export type AppContext = BackendRuntime & { env: ServerEnv; model: ImageModel };
+/** `model` runs predictions; `catalog` says which models are configured and what each takes. */
+export type AppContext = BackendRuntime & { env: ServerEnv; model: ImageModel; catalog: ModelCatalog };
 
 async function createAppContext(): Promise<AppContext> {
   const env = getServerEnv();
   const secureCookies = env.appUrl?.startsWith("https://") ?? false;
   const [model, backend] = await Promise.all([createModel(env), createBackend(env, secureCookies)]);
-  return { env, model, ...backend };
+  const entries: CatalogEntry[] =
+    env.model.kind === "local"
+      ? [{ key: LOCAL_MODEL_KEY, ref: "local" }]
+      : env.model.models.map((ref) => ({ key: formatModelRef(ref), ref }));
+  const catalog = createModelCatalog({ engine: model, entries, store: backend.schemaStore() });
+  return { env, model, catalog, ...backend };
 }
 
 async function createModel(env: ServerEnv): Promise<ImageModel> {

@@ -4,6 +4,7 @@ import { createLocalAuth } from "@/lib/local/local-auth";
 import { closeDatabase, getDatabase, type DbIdentity } from "@/lib/local/database";
 import { createLocalFileStore } from "@/lib/local/local-files";
 import { createLocalRowStore } from "@/lib/local/local-rows";
+import { createLocalSchemaStore } from "@/lib/local/local-schema-store";
 import { loadSigningKey } from "@/lib/local/session-token";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
 import type { BackendRuntime } from "@/lib/server-context";
@@ -26,6 +27,7 @@ export async function createLocalBackend(
     auth: createLocalAuth({ db, signingKey, secureCookies: options.secureCookies }),
     backendFor: (user: SessionUser) => bind({ kind: "user", user }).backend,
     serviceBackend: () => bind({ kind: "service" }).backend,
+    schemaStore: () => createLocalSchemaStore(db),
     openFile: (user: SessionUser, path: string) => bind({ kind: "user", user }).files.open({ path }),
     close: () => closeDatabase(config.dataDir),
   };

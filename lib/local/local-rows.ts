@@ -14,8 +14,9 @@ const MAX_PAGE = 100;
 const iso = (column: string) =>
   `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${column}`;
 
-const PREDICTION_COLUMNS = `id, user_id, model, input, status, error, ${iso("created_at")}, ${iso("completed_at")}`;
-const IMAGE_COLUMNS = `id, user_id, prediction_id, prompt, input, model, storage_path, content_type, bytes, width, height, ${iso("created_at")}`;
+// Seeds are bigint (a model may use any 64-bit seed); every one the app accepts fits a JS number.
+const PREDICTION_COLUMNS = `id, user_id, model, model_name, model_key, input, seed::float8 as seed, output_count, status, error, ${iso("created_at")}, ${iso("started_at")}, ${iso("completed_at")}`;
+const IMAGE_COLUMNS = `id, user_id, prediction_id, output_index, prompt, input, model, model_name, seed::float8 as seed, storage_path, content_type, bytes, width, height, ${iso("created_at")}`;
 
 /**
  * RowStore on the embedded database. Every query runs under `identity` (so the
@@ -32,9 +33,9 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
     insertPrediction: (row) =>
       run(async (tx) => {
         const { rows } = await tx.query<PredictionRow>(
-          `insert into public.predictions (id, user_id, model, input, status)
-           values ($1, $2, $3, $4::jsonb, $5) returning ${PREDICTION_COLUMNS}`,
-          [row.id, row.user_id, row.model, JSON.stringify(row.input), row.status],
+          `insert into public.predictions (id, user_id, model, model_name, model_key, input, seed, output_count, status)
+           values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) returning ${PREDICTION_COLUMNS}`,
+          [row.id, row.user_id, row.model, row.model_name, row.model_key, JSON.stringify(row.input), row.seed, row.output_count, row.status],
         );
         return rows[0];
       }),
@@ -48,20 +49,20 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
         return rows[0] ?? null;
       }),
 
-    // One statement: the image comes back as JSON beside the prediction's columns.
-    getPredictionWithImage: ({ id, userId }) =>
+    // One statement: the images come back as a JSON array beside the prediction's columns.
+    getPredictionWithImages: ({ id, userId }) =>
       run(async (tx) => {
-        const { rows } = await tx.query<PredictionRow & { image: ImageRow | null }>(
+        const { rows } = await tx.query<PredictionRow & { images: ImageRow[] }>(
           `select ${PREDICTION_COLUMNS},
-             (select to_jsonb(i) from (
+             (select coalesce(jsonb_agg(to_jsonb(i) order by i.output_index), '[]'::jsonb) from (
                 select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and user_id = $2
-              ) i) as image
+              ) i) as images
            from public.predictions where id = $1 and user_id = $2`,
           [id, userId],
         );
         if (!rows[0]) return null;
-        const { image, ...prediction } = rows[0];
-        return { prediction, image };
+        const { images, ...prediction } = rows[0];
+        return { prediction, images };
       }),
 
     getPredictionOwner: ({ id }) =>
@@ -72,13 +73,25 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
 
     // Like an update through PostgREST, a row that is not the caller's is left
     // alone without an error; callers check ownership with getPrediction first.
-    updatePrediction: ({ id, userId, status, error, completedAt }) =>
+    updatePrediction: ({ id, userId, status, error, completedAt, startedAt, seed }) =>
       run(async (tx) => {
         await tx.query(
-          `update public.predictions set status = $3, error = $4, completed_at = $5
+          `update public.predictions set status = $3, error = $4, completed_at = $5,
+             started_at = coalesce(started_at, $6), seed = coalesce(seed, $7)
            where id = $1 and user_id = $2`,
-          [id, userId, status, error, completedAt],
+          [id, userId, status, error, completedAt, startedAt ?? null, seed ?? null],
         );
+      }),
+
+    listRecentRunTimes: ({ userId, model, limit }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<{ ms: number }>(
+          `select (extract(epoch from completed_at - started_at) * 1000)::float8 as ms from public.predictions
+           where user_id = $1 and model = $2 and status = 'succeeded' and started_at is not null and completed_at is not null
+           order by created_at desc limit $3`,
+          [userId, model, Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE)],
+        );
+        return rows.map((row) => row.ms);
       }),
 
     countPredictionsSince: ({ userId, since }) =>
@@ -106,7 +119,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
         const { rows } = await tx.query<PredictionRow>(
           `select ${PREDICTION_COLUMNS} from public.predictions p
            where p.created_at >= $1 and p.status in ('starting', 'processing', 'succeeded')
-             and not exists (select 1 from public.sdxl_images i where i.prediction_id = p.id)
+             and (select count(*) from public.sdxl_images i where i.prediction_id = p.id) < p.output_count
            order by p.created_at, p.id
            limit $2`,
           [since, Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE)],
@@ -114,31 +127,34 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
         return rows;
       }),
 
-    getImageByPrediction: ({ predictionId, userId }) =>
+    getImageByOutput: ({ predictionId, outputIndex, userId }) =>
       run(async (tx) => {
         const { rows } = await tx.query<ImageRow>(
-          `select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and user_id = $2`,
-          [predictionId, userId],
+          `select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and output_index = $2 and user_id = $3`,
+          [predictionId, outputIndex, userId],
         );
         return rows[0] ?? null;
       }),
 
     // Saves can race (the page, the webhook and the reconcile step may all see
-    // the same success); the unique prediction_id makes the first one win and
-    // everyone gets that row back.
+    // the same success); the unique (prediction_id, output_index) makes the
+    // first one win and everyone gets that row back.
     insertImage: (row) =>
       run(async (tx) => {
         await tx.query(
           `insert into public.sdxl_images
-             (user_id, prediction_id, prompt, input, model, storage_path, content_type, bytes, width, height)
-           values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)
-           on conflict (prediction_id) do nothing`,
+             (user_id, prediction_id, output_index, prompt, input, model, model_name, seed, storage_path, content_type, bytes, width, height)
+           values ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13)
+           on conflict (prediction_id, output_index) do nothing`,
           [
             row.user_id,
             row.prediction_id,
+            row.output_index,
             row.prompt,
             JSON.stringify(row.input),
             row.model,
+            row.model_name,
+            row.seed,
             row.storage_path,
             row.content_type,
             row.bytes,
@@ -147,8 +163,8 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
           ],
         );
         const { rows } = await tx.query<ImageRow>(
-          `select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and user_id = $2`,
-          [row.prediction_id, row.user_id],
+          `select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and output_index = $2 and user_id = $3`,
+          [row.prediction_id, row.output_index, row.user_id],
         );
         if (!rows[0]) throw new AppError("conflict", "This prediction's image belongs to someone else.");
         return rows[0];

@@ -1,4 +1,5 @@
-import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { InputValues } from "@/lib/models/input-fields";
+import type { ModelRef } from "@/lib/models/model-ref";
 import type { ModelPrediction } from "@/lib/predictions/types";
 
 /** A model output opened for reading; the body is streamed, never buffered whole. */
@@ -9,25 +10,48 @@ export type OutputDownload = {
   contentLength: number | null;
 };
 
+/** One version of a model, as its provider publishes it. */
+export type ModelDescription = {
+  /** "owner/name" ("local-preview" for the built-in model). */
+  model: string;
+  /** The version id; null for the built-in model. */
+  version: string | null;
+  /** The version's OpenAPI schema, as Cog writes it. */
+  openapiSchema: unknown;
+};
+
+/** What a create runs: a pinned version, an official model by name, or a deployment. */
+export type RunTarget =
+  | { kind: "version"; version: string }
+  | { kind: "model"; owner: string; name: string }
+  | { kind: "deployment"; owner: string; name: string }
+  | { kind: "local" };
+
 /**
- * The image-model port. Replicate and the built-in local model both implement
- * it and both speak Replicate's prediction shape, so the rest of the app cannot
- * tell which one it is talking to (except to label the local one honestly).
+ * The image-model port: where predictions run. Replicate and the built-in local
+ * model both implement it and both speak Replicate's prediction shape, so the
+ * rest of the app cannot tell which one it is talking to (except to label the
+ * local one honestly). Which models exist and what they take is the catalog's
+ * business (model-catalog.ts); this only describes, runs, reads and opens.
  */
 export interface ImageModel {
-  /** Stored with each prediction and image, e.g. "stability-ai/sdxl:2b01…" or "local-preview". */
-  readonly id: string;
-  /** Shown to people: "Stable Diffusion XL", "Local preview model". */
-  readonly displayName: string;
-  /** True for the built-in model: the UI must say it is a local preview, not SDXL. */
+  /** True for the built-in model: the UI must say it is a local preview, not a real image model. */
   readonly isLocalPreview: boolean;
 
-  create(input: GenerationInput, options?: { webhookUrl?: string }): Promise<ModelPrediction>;
+  /** Reads a model's published description: its newest version for a name, or the given one. */
+  describe(ref: ModelRef | "local"): Promise<ModelDescription>;
+  create(args: { target: RunTarget; input: InputValues; webhookUrl?: string }): Promise<ModelPrediction>;
   get(id: string): Promise<ModelPrediction>;
   cancel(id: string): Promise<ModelPrediction>;
   /**
-   * Opens the first output of a succeeded prediction. Implementations read only
+   * Opens output `index` of a succeeded prediction. Implementations read only
    * from their own output hosts, never from a URL a browser supplied.
    */
-  openOutput(prediction: ModelPrediction): Promise<OutputDownload>;
+  openOutput(prediction: ModelPrediction, index: number): Promise<OutputDownload>;
+}
+
+/** A prediction's outputs as a list: models answer a list of URLs or a single URL. */
+export function outputList(output: ModelPrediction["output"]): string[] {
+  if (typeof output === "string") return [output];
+  return Array.isArray(output) ? output : [];
 }

@@ -6,11 +6,14 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import type { ImageModel, OutputDownload } from "@/lib/models/image-model";
+import { readModelInputs } from "@/lib/models/cog-schema";
+import type { ImageModel, OutputDownload, RunTarget } from "@/lib/models/image-model";
+import type { InputValues } from "@/lib/models/input-fields";
+import { SEED_RANGE } from "@/lib/models/input-policy";
+import { createInputValidator } from "@/lib/models/input-validator";
+import { LOCAL_MODEL_SCHEMA } from "@/lib/models/local-model-schema";
 import { renderPreview } from "@/lib/models/local-render";
 import { encodePng } from "@/lib/models/png";
-import { MAX_SEED, MIN_SEED } from "@/lib/predictions/input-limits";
-import { generationInputSchema, type GenerationInput } from "@/lib/predictions/input-schema";
 import { formatProgressLine } from "@/lib/predictions/progress";
 import type { ModelPrediction } from "@/lib/predictions/types";
 
@@ -18,12 +21,15 @@ import type { ModelPrediction } from "@/lib/predictions/types";
  * The built-in local preview model: a real implementation of the image-model
  * port that needs no network. It follows Replicate's prediction lifecycle and
  * JSON shape (starting → processing with tqdm logs → succeeded / failed /
- * canceled) and renders a real PNG, deterministic in (prompt, seed, size), so
+ * canceled) and renders real PNGs, deterministic in (prompt, seed, size), so
  * everything downstream (polling, progress, saving, the gallery) runs exactly
  * as it does against Replicate. It is not SDXL, and the UI says so.
  *
+ * Its inputs are declared in Cog's own schema form (local-model-schema.ts) and
+ * checked with the same validator as a Replicate model's.
+ *
  * A prediction is a JSON record on disk holding only what cannot be derived:
- * the input (with the seed actually used), created_at, the run's duration and,
+ * the input (defaults and the seed actually used filled in), created_at, the run's duration and,
  * once canceled, canceled_at. Its status and logs are computed from the clock
  * on every read, so a prediction carries on across a server restart and any
  * number of processes agree on it.
@@ -47,9 +53,24 @@ const OUTPUT_PREFIX = "local-model://";
 const START_FRACTION = 0.1;
 const MAX_START_MS = 500;
 
+const MAX_OUTPUTS = 4;
+const LOCAL_INPUTS = readModelInputs(LOCAL_MODEL_SCHEMA);
+const validateLocalInput = createInputValidator(LOCAL_MODEL_SCHEMA, LOCAL_INPUTS);
+const DEFAULTS = Object.fromEntries(LOCAL_INPUTS.fields.flatMap((field) => (field.default === undefined ? [] : [[field.name, field.default]])));
+
+// Records written before several outputs existed have no num_outputs: one image.
 const recordSchema = z.object({
   id: z.string().regex(ID_PATTERN),
-  input: generationInputSchema.extend({ seed: z.number().int().min(MIN_SEED).max(MAX_SEED) }),
+  input: z
+    .object({
+      prompt: z.string(),
+      width: z.number().int().min(1),
+      height: z.number().int().min(1),
+      num_inference_steps: z.number().int().min(1),
+      num_outputs: z.number().int().min(1).max(MAX_OUTPUTS).default(1),
+      seed: z.number().int().min(SEED_RANGE.minimum).max(SEED_RANGE.maximum),
+    })
+    .passthrough(),
   created_at: z.iso.datetime(),
   duration_ms: z.number().int().min(0),
   canceled_at: z.iso.datetime().nullable(),
@@ -74,6 +95,7 @@ export function createLocalModel({ dataDir, durationMs, now = () => Date.now() }
   const outputsDir = path.join(root, "outputs");
   // One render per output at a time in this process; the cached file serves the rest.
   const rendering = new Map<string, Promise<void>>();
+  const outputFile = (id: string, index: number) => path.join(outputsDir, outputName(id, index));
 
   async function load(id: string): Promise<PredictionRecord> {
     if (typeof id !== "string" || !ID_PATTERN.test(id)) throw notFound();
@@ -95,37 +117,43 @@ export function createLocalModel({ dataDir, durationMs, now = () => Date.now() }
     await writeAtomically(path.join(predictionsDir, `${record.id}.json`), JSON.stringify(record));
   }
 
-  async function ensureOutput(record: PredictionRecord): Promise<string> {
-    const file = path.join(outputsDir, `${record.id}.png`);
+  async function ensureOutput(record: PredictionRecord, index: number): Promise<string> {
+    const file = outputFile(record.id, index);
     if (await exists(file)) return file;
-    let running = rendering.get(record.id);
+    let running = rendering.get(file);
     if (!running) {
       running = (async () => {
-        const { prompt, seed, width, height } = record.input;
+        const { prompt, width, height } = record.input;
+        // Each image of a run is the next seed, as diffusers pipelines batch them.
+        const seed = (record.input.seed + index) % (SEED_RANGE.maximum + 1);
         const png = encodePng({ width, height, pixels: renderPreview({ prompt, seed, width, height }) });
         await mkdir(outputsDir, { recursive: true });
         await writeAtomically(file, png);
-      })().finally(() => rendering.delete(record.id));
-      rendering.set(record.id, running);
+      })().finally(() => rendering.delete(file));
+      rendering.set(file, running);
     }
     await running;
     return file;
   }
 
   return {
-    id: LOCAL_MODEL_ID,
-    displayName: "Local preview model",
     isLocalPreview: true,
+
+    async describe() {
+      return { model: LOCAL_MODEL_ID, version: null, openapiSchema: LOCAL_MODEL_SCHEMA };
+    },
 
     // There are no webhooks to send locally: the app's polling and reconcile
     // step see the result, which is also how Replicate runs without APP_URL.
-    async create(input: GenerationInput): Promise<ModelPrediction> {
-      const parsed = generationInputSchema.safeParse(input);
-      if (!parsed.success) throw new AppError("invalid_input", "These settings are not valid for the local preview model.");
+    async create({ target, input }: { target: RunTarget; input: InputValues }): Promise<ModelPrediction> {
+      if (target.kind !== "local") throw new AppError("not_found", "The local preview model runs only itself.");
+      const checked = validateLocalInput(input);
+      if (!checked.ok) throw new AppError("invalid_input", "These settings are not valid for the local preview model.", { fields: checked.fields });
+      const resolved = { ...DEFAULTS, ...checked.input };
       const record: PredictionRecord = {
         id: newId(),
         // The seed is chosen here and stored, so any result can be reproduced from its input.
-        input: { ...parsed.data, seed: parsed.data.seed ?? randomInt(0, MAX_SEED + 1) },
+        input: recordSchema.shape.input.parse({ ...resolved, seed: checked.input.seed ?? randomInt(0, SEED_RANGE.maximum + 1) }),
         created_at: new Date(now()).toISOString(),
         duration_ms: Math.max(0, Math.floor(durationMs)),
         canceled_at: null,
@@ -148,18 +176,18 @@ export function createLocalModel({ dataDir, durationMs, now = () => Date.now() }
       return describe(canceled, now());
     },
 
-    async openOutput(prediction: ModelPrediction): Promise<OutputDownload> {
+    async openOutput(prediction: ModelPrediction, index: number): Promise<OutputDownload> {
       // Only ever our own output for this very prediction, and only the stored
       // record decides what is rendered: nothing in `prediction` but its id is trusted.
-      const url = Array.isArray(prediction.output) && prediction.output.length === 1 ? prediction.output[0] : prediction.output;
-      if (prediction.status !== "succeeded" || !ID_PATTERN.test(prediction.id) || url !== `${OUTPUT_PREFIX}${prediction.id}.png`) {
+      const url = Array.isArray(prediction.output) ? prediction.output[index] : index === 0 ? prediction.output : null;
+      if (prediction.status !== "succeeded" || !ID_PATTERN.test(prediction.id) || url !== `${OUTPUT_PREFIX}${outputName(prediction.id, index)}`) {
         throw new AppError("upstream_error", "The local preview model can only open its own finished images.");
       }
       const record = await load(prediction.id);
-      if (describe(record, now()).status !== "succeeded") {
+      if (describe(record, now()).status !== "succeeded" || index >= record.input.num_outputs) {
         throw new AppError("upstream_error", "This local preview image is not ready.");
       }
-      const file = await ensureOutput(record);
+      const file = await ensureOutput(record, index);
       const { size } = await stat(file);
       return {
         body: Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>,
@@ -204,7 +232,7 @@ function describe(record: PredictionRecord, at: number): ModelPrediction {
     return {
       ...asOf(duration),
       status: "succeeded",
-      output: [`${OUTPUT_PREFIX}${record.id}.png`],
+      output: Array.from({ length: record.input.num_outputs }, (_, index) => `${OUTPUT_PREFIX}${outputName(record.id, index)}`),
       completed_at: iso(created + duration),
     };
   }
@@ -239,6 +267,11 @@ function logsAt(record: PredictionRecord, elapsed: number): string {
   const lines = [`Using seed: ${record.input.seed}`];
   for (let n = 0; n <= done; n++) lines.push(formatProgressLine({ n, total, elapsedMs: n * stepMs }));
   return `${lines.join("\n")}\n`;
+}
+
+/** The first output keeps the name it had before runs made several. */
+function outputName(id: string, index: number): string {
+  return index === 0 ? `${id}.png` : `${id}-${index}.png`;
 }
 
 function newId(): string {

@@ -2,7 +2,10 @@ import "server-only";
 import { AppError, type FieldErrors } from "@/lib/errors";
 import { isNetworkError, isTimeout, retryAfterSeconds, upstreamFailureOf, type UpstreamFailure } from "@/lib/models/replicate-http";
 
-export type ReplicateOperation = "create" | "get" | "cancel";
+export type ReplicateOperation = "create" | "get" | "cancel" | "describe";
+
+/** What people see when the operator's model configuration is at fault; the log says what to fix. */
+export const MODEL_UNAVAILABLE = "This model is not available right now.";
 
 /**
  * Turns whatever a Replicate call threw into an AppError a person can act on.
@@ -46,16 +49,15 @@ function fromFailure(failure: UpstreamFailure, operation: ReplicateOperation, mo
       );
     case status === 403:
       return new AppError("upstream_error", `Replicate refused access with this API token.${said}`, { cause });
-    case status === 404 && operation !== "create":
+    case status === 404 && (operation === "get" || operation === "cancel"):
       return new AppError("not_found", "Prediction not found.", { cause });
+    // A model or version Replicate does not know (or will not run for this
+    // token) is the operator's configuration, never the person's input.
     case status === 404:
-      return new AppError(
-        "upstream_error",
-        `Replicate does not know the model ${modelRef}. Check REPLICATE_MODEL_VERSION or REPLICATE_MODEL.`,
-        { cause },
-      );
+    case status === 422 && isInvalidVersion(failure):
+      return configurationError(modelRef, `${failure.title ?? ""} ${detail ?? ""}`.trim(), cause);
     case status === 422:
-      return new AppError("invalid_input", readableValidation(detail), { fields: validationFields(detail), cause });
+      return new AppError("invalid_input", readableValidation(detail), { fields: validationFields(failure), cause });
     case status === 429: {
       const retryAfter = retryAfterSeconds(failure) ?? 10;
       return new AppError("rate_limited", `Replicate is limiting how fast this app can call it. Try again in about ${retryAfter} s.`, {
@@ -85,9 +87,26 @@ function readableValidation(detail: string | undefined): string {
   return `Replicate rejected the input: ${lines.join("; ")}`;
 }
 
-function validationFields(detail: string | undefined): FieldErrors | undefined {
+/** Replicate answers an unknown or forbidden version with a 422 "Invalid version or not permitted". */
+function isInvalidVersion(failure: UpstreamFailure): boolean {
+  return /invalid version|not permitted/i.test(`${failure.title ?? ""} ${failure.detail ?? ""}`);
+}
+
+function configurationError(modelRef: string, said: string, cause: unknown): AppError {
+  console.error(
+    `Replicate cannot run ${modelRef}${said ? ` (${said})` : ""}. Check REPLICATE_MODEL / REPLICATE_MODELS: ` +
+      'official models run as "owner/name", any other model needs "owner/name:<version id>", deployments "deployment:owner/name".',
+  );
+  return new AppError("model_unavailable", MODEL_UNAVAILABLE, { cause });
+}
+
+function validationFields(failure: UpstreamFailure): FieldErrors | undefined {
   const fields: FieldErrors = {};
-  for (const line of detail?.split("\n") ?? []) {
+  for (const { field, description } of failure.invalidFields ?? []) {
+    (fields[field.replace(/^input\./, "")] ??= []).push(description);
+  }
+  if (Object.keys(fields).length > 0) return fields;
+  for (const line of failure.detail?.split("\n") ?? []) {
     const match = line.trim().match(VALIDATION_LINE);
     if (match) (fields[match[1]] ??= []).push(match[2].trim());
   }

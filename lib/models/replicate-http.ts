@@ -13,8 +13,11 @@ import { runWithin } from "@/lib/http/deadline";
  *   re-sent five times within milliseconds, which deepens the throttling.
  */
 
-/** A failed Replicate answer: status, headers and the `{ title, detail }` body when there was one. */
-export type UpstreamFailure = { status: number; headers: Headers; title?: string; detail?: string };
+/** One entry of a 422's `invalid_fields`: `{ type, field: "input.width", description }`. */
+export type InvalidField = { field: string; description: string };
+
+/** A failed Replicate answer: status, headers and the `{ title, detail, invalid_fields }` body when there was one. */
+export type UpstreamFailure = { status: number; headers: Headers; title?: string; detail?: string; invalidFields?: InvalidField[] };
 
 // Error bodies by the Response handed to the client: it reads the body itself
 // (into ApiError's message), so the text is kept here for the error mapping.
@@ -74,13 +77,19 @@ export function upstreamFailureOf(error: unknown): UpstreamFailure | null {
   return { status: response.status, headers: response.headers, ...body };
 }
 
-function parseErrorBody(text: string | undefined): { title?: string; detail?: string } {
+function parseErrorBody(text: string | undefined): Omit<UpstreamFailure, "status" | "headers"> {
   if (!text) return {};
   try {
-    const body = JSON.parse(text) as { title?: unknown; detail?: unknown };
+    const body = JSON.parse(text) as { title?: unknown; detail?: unknown; invalid_fields?: unknown };
+    const invalidFields = Array.isArray(body.invalid_fields)
+      ? body.invalid_fields.flatMap((entry: { field?: unknown; description?: unknown }) =>
+          typeof entry?.field === "string" && typeof entry.description === "string" ? [{ field: entry.field, description: entry.description }] : [],
+        )
+      : undefined;
     return {
       title: typeof body.title === "string" ? body.title : undefined,
       detail: typeof body.detail === "string" ? body.detail.trim() : undefined,
+      ...(invalidFields?.length ? { invalidFields } : {}),
     };
   } catch {
     return {}; // An HTML page from a proxy says nothing a person could use.

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import type { GenerationInput } from "@/lib/predictions/input-schema";
 import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
 import type { ModelPrediction, PredictionStatus } from "@/lib/predictions/types";
 
@@ -26,7 +25,7 @@ const predictionSchema = z.object({
   completed_at: z.string().nullish(),
 });
 
-export function toModelPrediction(json: unknown, fallbackModel: string): ModelPrediction {
+export function toModelPrediction(json: unknown): ModelPrediction {
   const parsed = predictionSchema.safeParse(json);
   if (!parsed.success) {
     throw new AppError("upstream_error", "Replicate answered with a prediction this app does not understand.", {
@@ -36,7 +35,7 @@ export function toModelPrediction(json: unknown, fallbackModel: string): ModelPr
   const p = parsed.data;
   return {
     id: p.id,
-    model: p.model ?? fallbackModel,
+    model: p.model ?? "",
     version: p.version ?? null,
     input: p.input ?? {},
     logs: p.logs ?? null,
@@ -70,16 +69,3 @@ export function readableError(error: unknown): string | null {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
-/** SDXL's input schema (stability-ai/sdxl). Optional fields are sent only when set. */
-export function toSdxlInput(input: GenerationInput): Record<string, unknown> {
-  return {
-    prompt: input.prompt,
-    ...(input.negative_prompt ? { negative_prompt: input.negative_prompt } : {}),
-    width: input.width,
-    height: input.height,
-    num_inference_steps: input.num_inference_steps,
-    guidance_scale: input.guidance_scale,
-    ...(input.seed !== undefined ? { seed: input.seed } : {}),
-    num_outputs: 1,
-  };
-}

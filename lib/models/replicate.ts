@@ -1,14 +1,15 @@
 import "server-only";
 import Replicate from "replicate";
-import { DEFAULT_REPLICATE_VERSION, type ModelConfig } from "@/lib/env";
+import type { ModelConfig } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { bodyWithin, raceDeadline, runWithin, startDeadline } from "@/lib/http/deadline";
-import type { ImageModel, OutputDownload } from "@/lib/models/image-model";
+import { outputList, type ImageModel, type ModelDescription, type OutputDownload, type RunTarget } from "@/lib/models/image-model";
+import type { InputValues } from "@/lib/models/input-fields";
+import { formatModelRef, type ModelRef } from "@/lib/models/model-ref";
 import { allowedOutputUrl } from "@/lib/models/output-hosts";
 import { toReplicateAppError, type ReplicateOperation } from "@/lib/models/replicate-errors";
 import { createReplicateFetch, DEFAULT_READ_RETRY, isTimeout, withReadRetries, type RetryPolicy } from "@/lib/models/replicate-http";
-import { toModelPrediction, toSdxlInput } from "@/lib/models/replicate-prediction";
-import type { GenerationInput } from "@/lib/predictions/input-schema";
+import { toModelPrediction } from "@/lib/models/replicate-prediction";
 import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
 import type { ModelPrediction } from "@/lib/predictions/types";
 
@@ -17,32 +18,17 @@ export type ReplicateConfig = Extract<ModelConfig, { kind: "replicate" }>;
 export type ReplicateModelOptions = {
   /** Defaults to the global fetch, looked up at call time (so msw can intercept it in tests). */
   fetch?: typeof fetch;
-  /** Retry policy for get and cancel; create is never retried. */
+  /** Retry policy for reads (get, cancel, describe); create is never retried. */
   retry?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
   createTimeoutMs?: number;
   downloadTimeoutMs?: number;
 };
 
-const SDXL_MODEL = "stability-ai/sdxl";
-
-/** How the model is named in rows and on screen; see `modelNaming`. */
-export function modelNaming(config: ReplicateConfig): { id: string; displayName: string; ref: string } {
-  if (config.model) {
-    return { id: config.model, displayName: config.model === SDXL_MODEL ? "Stable Diffusion XL" : config.model, ref: config.model };
-  }
-  const version = config.version ?? DEFAULT_REPLICATE_VERSION;
-  const short = version.slice(0, 12);
-  // A bare version id does not say whose model it is; only the default one is
-  // known to be stability-ai/sdxl (the version the original seed pinned).
-  if (version === DEFAULT_REPLICATE_VERSION) {
-    return { id: `${SDXL_MODEL}:${short}`, displayName: "Stable Diffusion XL", ref: `${SDXL_MODEL}:${version}` };
-  }
-  return { id: `replicate:${short}`, displayName: `Replicate model ${short}`, ref: `version ${version}` };
-}
+type VersionJson = { id?: unknown; openapi_schema?: unknown };
 
 /** The Replicate implementation of the image-model port, on the official client. */
-export function createReplicateModel(config: ReplicateConfig, options: ReplicateModelOptions = {}): ImageModel {
+export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | "baseUrl">, options: ReplicateModelOptions = {}): ImageModel {
   const baseFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const client = new Replicate({
     auth: config.apiToken,
@@ -50,54 +36,107 @@ export function createReplicateModel(config: ReplicateConfig, options: Replicate
     fetch: createReplicateFetch(baseFetch),
     useFileOutput: false,
   });
-  const naming = modelNaming(config);
-  const target = config.model ? { model: config.model } : { version: config.version ?? DEFAULT_REPLICATE_VERSION };
   const retry: RetryPolicy = { ...DEFAULT_READ_RETRY, ...options.retry };
   const createTimeoutMs = options.createTimeoutMs ?? 30_000;
   const downloadTimeoutMs = options.downloadTimeoutMs ?? 60_000;
 
-  const fail = (operation: ReplicateOperation) => (error: unknown): never => {
-    throw toReplicateAppError(error, { operation, modelRef: naming.ref });
+  const fail = (operation: ReplicateOperation, modelRef: string) => (error: unknown): never => {
+    throw toReplicateAppError(error, { operation, modelRef });
   };
   const read = (operation: "get" | "cancel", id: string, call: (signal: AbortSignal) => Promise<unknown>) => {
     // The id goes into the URL path: anything but Replicate's id alphabet is simply unknown.
     if (!PREDICTION_ID_PATTERN.test(id)) return Promise.reject(new AppError("not_found", "Prediction not found."));
     return withReadRetries(call, retry, options.sleep)
-      .then((json) => toModelPrediction(json, naming.id))
-      .catch(fail(operation));
+      .then((json) => toModelPrediction(json))
+      .catch(fail(operation, "a prediction"));
   };
+  const readVersion = (owner: string, name: string, version: string, signal: AbortSignal) =>
+    client.models.versions.get(owner, name, version, { signal }) as Promise<VersionJson>;
+
+  async function describe(ref: ModelRef): Promise<ModelDescription> {
+    const described = async (signal: AbortSignal): Promise<ModelDescription> => {
+      switch (ref.kind) {
+        case "version": {
+          const json = await readVersion(ref.owner, ref.name, ref.version, signal);
+          return { model: `${ref.owner}/${ref.name}`, version: ref.version, openapiSchema: json.openapi_schema };
+        }
+        case "model": {
+          const json = (await client.models.get(ref.owner, ref.name, { signal })) as { latest_version?: VersionJson | null };
+          const latest = json.latest_version;
+          if (!latest || typeof latest.id !== "string") throw new AppError("model_unavailable", "This model has no published version.");
+          return { model: `${ref.owner}/${ref.name}`, version: latest.id, openapiSchema: latest.openapi_schema };
+        }
+        case "deployment": {
+          // A deployment runs its current release: that release's version says what it takes.
+          const json = (await client.deployments.get(ref.owner, ref.name, { signal })) as {
+            current_release?: { model?: unknown; version?: unknown } | null;
+          };
+          const release = json.current_release;
+          const [owner, name] = typeof release?.model === "string" ? release.model.split("/") : [];
+          if (!owner || !name || typeof release?.version !== "string") {
+            throw new AppError("model_unavailable", "This deployment has no release to run.");
+          }
+          const version = await readVersion(owner, name, release.version, signal);
+          return { model: `${owner}/${name}`, version: release.version, openapiSchema: version.openapi_schema };
+        }
+      }
+    };
+    return withReadRetries(described, retry, options.sleep).catch(fail("describe", formatModelRef(ref)));
+  }
 
   return {
-    id: naming.id,
-    displayName: naming.displayName,
     isLocalPreview: false,
 
-    async create(input: GenerationInput, { webhookUrl }: { webhookUrl?: string } = {}): Promise<ModelPrediction> {
+    async describe(ref) {
+      if (ref === "local") throw new AppError("model_unavailable", "Replicate does not run the local preview model.");
+      return describe(ref);
+    },
+
+    async create({ target, input, webhookUrl }: { target: RunTarget; input: InputValues; webhookUrl?: string }): Promise<ModelPrediction> {
+      const webhook = webhookUrl ? { webhook: webhookUrl, webhook_events_filter: ["completed" as const] } : {};
+      const label = targetLabel(target);
       // Exactly one request: create is not idempotent, and a create that timed
       // out may still have started (and be billed), so it is never re-sent.
-      const json = await runWithin(createTimeoutMs, (signal) =>
-        client.predictions.create({
-          ...target,
-          input: toSdxlInput(input),
-          ...(webhookUrl ? { webhook: webhookUrl, webhook_events_filter: ["completed" as const] } : {}),
-          signal,
-        }),
-      ).catch(fail("create"));
-      return toModelPrediction(json, naming.id);
+      const json = await runWithin(createTimeoutMs, (signal) => {
+        switch (target.kind) {
+          case "version":
+            return client.predictions.create({ version: target.version, input, ...webhook, signal });
+          case "model":
+            return client.predictions.create({ model: `${target.owner}/${target.name}`, input, ...webhook, signal });
+          case "deployment":
+            return client.deployments.predictions.create(target.owner, target.name, { input, ...webhook, signal });
+          case "local":
+            throw new AppError("model_unavailable", "Replicate does not run the local preview model.");
+        }
+      }).catch(fail("create", label));
+      return toModelPrediction(json);
     },
 
     get: (id) => read("get", id, (signal) => client.predictions.get(id, { signal })),
     cancel: (id) => read("cancel", id, (signal) => client.predictions.cancel(id, { signal })),
 
-    async openOutput(prediction: ModelPrediction): Promise<OutputDownload> {
+    async openOutput(prediction: ModelPrediction, index: number): Promise<OutputDownload> {
       if (prediction.status !== "succeeded") throw new AppError("conflict", "This image is not ready to save yet.");
-      const first = Array.isArray(prediction.output) ? prediction.output[0] : prediction.output;
-      if (!first) throw new AppError("upstream_error", "The model finished without producing an image.");
-      const url = allowedOutputUrl(first, config.baseUrl);
+      const source = outputList(prediction.output)[index];
+      if (!source) throw new AppError("upstream_error", "The model finished without producing this image.");
+      const url = allowedOutputUrl(source, config.baseUrl);
       if (!url) throw new AppError("upstream_error", "The model's output is not on a host this app downloads from.");
       return download(baseFetch, url, downloadTimeoutMs);
     },
   };
+}
+
+function targetLabel(target: RunTarget): string {
+  switch (target.kind) {
+    case "version":
+      return `version ${target.version}`;
+    case "model":
+      return `${target.owner}/${target.name}`;
+    case "deployment":
+      return `deployment:${target.owner}/${target.name}`;
+    case "local":
+      return "the local preview model";
+  }
 }
 
 async function download(baseFetch: typeof fetch, url: URL, timeoutMs: number): Promise<OutputDownload> {

@@ -2,7 +2,7 @@ import type { ImageModel } from "@/lib/models/image-model";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
 import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
 import { toPredictionView } from "@/lib/predictions/prediction-view";
-import { imageViewOf } from "@/lib/predictions/read-prediction";
+import { imageViewsOf } from "@/lib/predictions/read-prediction";
 import { isFinalStatus, type PredictionView } from "@/lib/predictions/types";
 
 /**
@@ -22,10 +22,10 @@ export async function cancelPrediction({
   model: ImageModel;
   id: string;
 }): Promise<PredictionView> {
-  const { row, image } = await requireOwnPrediction(backend.rows, { id, userId: user.id });
+  const { row, images } = await requireOwnPrediction(backend.rows, { id, userId: user.id });
 
   if (isFinalStatus(row.status)) {
-    return toPredictionView(row, null, image ? await imageViewOf(backend, image) : null);
+    return toPredictionView(row, null, await imageViewsOf(backend, images));
   }
 
   // Replicate answers with the prediction as it now stands: `canceled`, or
@@ -33,5 +33,5 @@ export async function cancelPrediction({
   const live = await model.cancel(id);
   const completedAt = live.completed_at ?? (isFinalStatus(live.status) ? new Date().toISOString() : null);
   await backend.rows.updatePrediction({ id, userId: user.id, status: live.status, error: live.error, completedAt });
-  return toPredictionView({ ...row, status: live.status, error: live.error, completed_at: completedAt }, live, null);
+  return toPredictionView({ ...row, status: live.status, error: live.error, completed_at: completedAt }, live, []);
 }

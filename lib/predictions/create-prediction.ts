@@ -1,6 +1,7 @@
 import { AppError } from "@/lib/errors";
 import type { ImageModel } from "@/lib/models/image-model";
-import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { RunnableModel } from "@/lib/models/model-catalog";
+import { SEED_INPUT } from "@/lib/models/input-policy";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
 import { toPredictionView } from "@/lib/predictions/prediction-view";
 import { isFinalStatus, type PredictionView } from "@/lib/predictions/types";
@@ -8,12 +9,15 @@ import { isFinalStatus, type PredictionView } from "@/lib/predictions/types";
 export type CreateLimits = { createsPerMinute: number; concurrent: number };
 
 /**
- * Checks the person's limits (kept in the database, so they hold across server
- * instances), starts the prediction, and records its owner before answering.
+ * Checks the input against the model's own schema (422 with field errors, before
+ * any model call), checks the person's limits (kept in the database, so they
+ * hold across server instances), starts the prediction with exactly the checked
+ * input, and records its owner, model and input before answering.
  */
 export async function createPrediction({
   user,
   backend,
+  engine,
   model,
   input,
   limits,
@@ -21,32 +25,48 @@ export async function createPrediction({
 }: {
   user: SessionUser;
   backend: Backend;
-  model: ImageModel;
-  input: GenerationInput;
+  engine: ImageModel;
+  model: RunnableModel;
+  input: Record<string, unknown>;
   limits: CreateLimits;
   webhookUrl?: string;
 }): Promise<PredictionView> {
-  await enforceLimits({ user, backend, model, limits });
+  const checked = model.validate(input);
+  if (!checked.ok) {
+    throw new AppError("invalid_input", `These settings are not valid for ${model.displayName}.`, { fields: checked.fields });
+  }
+  await enforceLimits({ user, backend, model: engine, limits });
 
   // Create is not idempotent and costs money: it is never retried here.
-  const prediction = await model.create(input, { webhookUrl });
-  const chosenSeed = prediction.input.seed;
-  const recordedInput: GenerationInput = { ...input, ...(typeof chosenSeed === "number" ? { seed: chosenSeed } : {}) };
+  const prediction = await engine.create({ target: model.target, input: checked.input, webhookUrl });
+  // The model reports the seed it used in its input (the local model) or, later, in its logs.
+  const seed = [checked.input[SEED_INPUT], prediction.input[SEED_INPUT]].find((value): value is number => typeof value === "number") ?? null;
+  const outputs = checked.input.num_outputs;
 
   try {
     const row = await backend.rows.insertPrediction({
       id: prediction.id,
       user_id: user.id,
-      model: model.id,
-      input: recordedInput,
+      model: model.reference,
+      model_name: model.displayName,
+      model_key: model.key,
+      input: checked.input,
+      seed,
+      output_count: typeof outputs === "number" && outputs >= 1 ? Math.min(outputs, 16) : defaultOutputCount(model),
       status: prediction.status,
     });
-    return toPredictionView(row, prediction, null);
+    return toPredictionView(row, prediction, []);
   } catch (error) {
     // Without its row nobody could ever see or save this prediction: stop paying for it.
-    await model.cancel(prediction.id).catch(() => undefined);
+    await engine.cancel(prediction.id).catch(() => undefined);
     throw error;
   }
+}
+
+/** With num_outputs left to the model, its own default says how many images come back. */
+function defaultOutputCount(model: RunnableModel): number {
+  const declared = model.inputs.fields.find((field) => field.name === "num_outputs")?.default;
+  return typeof declared === "number" && declared >= 1 ? Math.min(declared, 16) : 1;
 }
 
 /** Replicate stops a prediction after 30 minutes; an older row cannot still be running. */

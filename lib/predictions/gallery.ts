@@ -1,6 +1,6 @@
 import { AppError } from "@/lib/errors";
 import type { Backend, ImageCursor, SessionUser } from "@/lib/predictions/ports";
-import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { InputValues } from "@/lib/models/input-fields";
 import type { GalleryImage } from "@/lib/predictions/types";
 
 export const GALLERY_PAGE_SIZE = 24;
@@ -38,6 +38,8 @@ export async function listGallery({
     prompt: row.prompt,
     input: row.input,
     model: row.model,
+    modelName: row.model_name,
+    seed: row.seed,
     width: row.width,
     height: row.height,
     createdAt: row.created_at,
@@ -54,7 +56,12 @@ export async function deleteImage({ user, backend, imageId }: { user: SessionUse
   await backend.files.remove({ path: deleted.storage_path });
 }
 
-/** The settings an image was made with, for "use these settings again"; undefined when not the person's. */
+/**
+ * The model and settings an image was made with, for "use these settings
+ * again"; undefined when not the person's. The seed actually used is put back,
+ * so the same image can be made again. `modelKey` is null for images made
+ * before the model picker existed (the page then offers its default model).
+ */
 export async function findImageSettings({
   user,
   backend,
@@ -63,8 +70,11 @@ export async function findImageSettings({
   user: SessionUser;
   backend: Backend;
   imageId: string;
-}): Promise<GenerationInput | undefined> {
+}): Promise<{ modelKey: string | null; input: InputValues } | undefined> {
   if (!UUID_PATTERN.test(imageId)) return undefined;
   const image = await backend.rows.getImage({ id: imageId, userId: user.id });
-  return image?.input;
+  if (!image) return undefined;
+  const prediction = await backend.rows.getPrediction({ id: image.prediction_id, userId: user.id });
+  const input = image.seed === null || "seed" in image.input ? image.input : { ...image.input, seed: image.seed };
+  return { modelKey: prediction?.model_key ?? null, input };
 }

@@ -1,4 +1,4 @@
-import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { InputValues } from "@/lib/models/input-fields";
 import type { PredictionStatus } from "@/lib/predictions/types";
 
 /**
@@ -13,21 +13,41 @@ export type SessionUser = { id: string; email: string };
 export type PredictionRow = {
   id: string;
   user_id: string;
+  /** "owner/name:version" (or "local-preview"): exactly what ran. */
   model: string;
-  input: GenerationInput;
+  /** The model's name as shown to people when it ran. */
+  model_name: string;
+  /** The configured reference it was chosen by; null for rows older than the model picker. */
+  model_key: string | null;
+  /** Exactly the input sent to the model. */
+  input: InputValues;
+  /** The seed used: from the input, or read from the model's logs once it said. */
+  seed: number | null;
+  /** How many images were asked for. */
+  output_count: number;
   status: PredictionStatus;
   error: string | null;
   created_at: string;
+  started_at: string | null;
   completed_at: string | null;
 };
+
+export type NewPredictionRow = Pick<
+  PredictionRow,
+  "id" | "user_id" | "model" | "model_name" | "model_key" | "input" | "seed" | "output_count" | "status"
+>;
 
 export type ImageRow = {
   id: string;
   user_id: string;
   prediction_id: string;
+  /** Which of the prediction's outputs this is. */
+  output_index: number;
   prompt: string;
-  input: GenerationInput;
+  input: InputValues;
   model: string;
+  model_name: string;
+  seed: number | null;
   storage_path: string;
   content_type: string;
   bytes: number;
@@ -41,13 +61,13 @@ export type NewImageRow = Omit<ImageRow, "id" | "created_at">;
 export type ImageCursor = { created_at: string; id: string };
 
 export interface RowStore {
-  insertPrediction(row: Omit<PredictionRow, "created_at" | "completed_at" | "error">): Promise<PredictionRow>;
+  insertPrediction(row: NewPredictionRow): Promise<PredictionRow>;
   getPrediction(args: { id: string; userId: string }): Promise<PredictionRow | null>;
   /**
-   * The owner's prediction and its saved image, if any, read together: every
-   * poll needs both, and together they cost one database round trip, not two.
+   * The owner's prediction and the images saved from it (by output index), read
+   * together: every poll needs both, and together they cost one round trip.
    */
-  getPredictionWithImage(args: { id: string; userId: string }): Promise<{ prediction: PredictionRow; image: ImageRow | null } | null>;
+  getPredictionWithImages(args: { id: string; userId: string }): Promise<{ prediction: PredictionRow; images: ImageRow[] } | null>;
   /**
    * Who owns a prediction. Only the service store can answer for anyone: a
    * webhook names a prediction but arrives with no session.
@@ -59,21 +79,26 @@ export interface RowStore {
     status: PredictionStatus;
     error: string | null;
     completedAt: string | null;
+    /** Recorded when first known; left as it is when omitted. */
+    startedAt?: string | null;
+    seed?: number | null;
   }): Promise<void>;
+  /** How long this user's recent successful runs of a model took, newest first (ms). */
+  listRecentRunTimes(args: { userId: string; model: string; limit: number }): Promise<number[]>;
   /** Predictions this user created since `since` (for the per-user rate limit). */
   countPredictionsSince(args: { userId: string; since: string }): Promise<number>;
   /** This user's predictions created since `since` that are not in a final status yet. */
   listRunningPredictions(args: { userId: string; since: string }): Promise<PredictionRow[]>;
   /**
-   * Anyone's predictions created since `since` that may still yield an image
-   * (starting, processing or succeeded) but have none saved, oldest first.
+   * Anyone's predictions created since `since` that may still yield images
+   * (starting, processing or succeeded) but have fewer saved than asked for, oldest first.
    * For the reconcile step, on the service store: a person's store sees only
    * their own rows.
    */
   listUnsavedPredictions(args: { since: string; limit: number }): Promise<PredictionRow[]>;
 
-  getImageByPrediction(args: { predictionId: string; userId: string }): Promise<ImageRow | null>;
-  /** Inserts, or returns the row already there for the same prediction. */
+  getImageByOutput(args: { predictionId: string; outputIndex: number; userId: string }): Promise<ImageRow | null>;
+  /** Inserts, or returns the row already there for the same prediction and output index. */
   insertImage(row: NewImageRow): Promise<ImageRow>;
   getImage(args: { id: string; userId: string }): Promise<ImageRow | null>;
   /** Newest first; `cursor` is the last row of the previous page. */

@@ -1,34 +1,42 @@
 import type { ImageRow, PredictionRow } from "@/lib/predictions/ports";
 import { parseProgress } from "@/lib/predictions/progress";
+import { seedFromLogs } from "@/lib/predictions/seed-from-logs";
 import { type ImageView, type ModelPrediction, type PredictionView } from "@/lib/predictions/types";
 
 export function toImageView(image: ImageRow, url: string): ImageView {
-  return { id: image.id, url, width: image.width, height: image.height };
+  return { id: image.id, index: image.output_index, url, width: image.width, height: image.height };
 }
 
 /**
  * The browser's view of a prediction: the stored row, brought up to date by the
  * model's answer while it is still running (Replicate forgets predictions after
- * an hour, so a finished row is the record).
+ * an hour, so a finished row is the record). `estimate` is progress from the
+ * model's usual run time, used only when its logs say nothing measurable.
  */
 export function toPredictionView(
   row: PredictionRow,
   live: ModelPrediction | null,
-  image: ImageView | null,
+  images: ImageView[],
+  estimate: number | null = null,
 ): PredictionView {
   const status = live?.status ?? row.status;
-  const progress = status === "succeeded" ? 1 : live ? parseProgress(live.logs) : null;
+  const logged = status === "succeeded" ? 1 : live ? parseProgress(live.logs) : null;
+  const progressIsEstimate = logged === null && estimate !== null && status === "processing";
   return {
     id: row.id,
     status,
-    progress,
+    progress: progressIsEstimate ? estimate : logged,
+    progressIsEstimate,
     error: live?.error ?? row.error,
     model: row.model,
+    modelName: row.model_name,
+    modelKey: row.model_key ?? "",
     input: row.input,
+    seed: row.seed ?? seedFromLogs(live?.logs),
     created_at: row.created_at,
-    started_at: live?.started_at ?? null,
+    started_at: live?.started_at ?? row.started_at,
     completed_at: live?.completed_at ?? row.completed_at,
-    image,
+    expectedImages: row.output_count,
+    images,
   };
 }
-

@@ -1,7 +1,7 @@
 import { AppError, asAppError } from "@/lib/errors";
 import type { ImageModel } from "@/lib/models/image-model";
 import type { Backend, PredictionRow } from "@/lib/predictions/ports";
-import { saveGeneratedImage } from "@/lib/predictions/save-image";
+import { saveGeneratedImages } from "@/lib/predictions/save-image";
 import { isFinalStatus } from "@/lib/predictions/types";
 
 /** Replicate deletes a prediction's output an hour after it was made: older rows cannot be saved any more. */
@@ -29,7 +29,7 @@ export type ReconcileResult = {
  * Saves the images nobody saved: a tab closed before its poll saw `succeeded`,
  * a webhook that never came, a server stopped between `succeeded` and the
  * save. Runs without a person, so `backend` must be the service backend; each
- * save is the same idempotent saveGeneratedImage the polls use, so a run that
+ * save is the same idempotent saveGeneratedImages the polls use, so a run that
  * races a poll or a webhook still leaves one row and one file.
  */
 export async function reconcileUnsavedImages({
@@ -81,7 +81,7 @@ async function settle({
   // The row is only as fresh as the last poll; the model is the truth.
   const live = await model.get(row.id);
   if (live.status === "succeeded") {
-    await saveGeneratedImage({ userId: row.user_id, predictionId: row.id, backend, model, maxBytes });
+    await saveGeneratedImages({ userId: row.user_id, predictionId: row.id, backend, model, maxBytes });
     return "saved";
   }
   const ended = isFinalStatus(live.status);

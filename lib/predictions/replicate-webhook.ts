@@ -6,7 +6,7 @@ import type { ImageModel } from "@/lib/models/image-model";
 import { PREDICTION_STATUSES, readableError } from "@/lib/models/replicate-prediction";
 import type { Backend } from "@/lib/predictions/ports";
 import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
-import { saveGeneratedImage } from "@/lib/predictions/save-image";
+import { saveGeneratedImages } from "@/lib/predictions/save-image";
 import { isFinalStatus } from "@/lib/predictions/types";
 
 /** Replicate signs the time of sending; older (or future) deliveries are replays or clock trouble. */
@@ -89,7 +89,7 @@ export async function handleReplicateWebhook(request: Request, deps: ReplicateWe
 
   const work = async () => {
     if (prediction.status === "succeeded") {
-      await saveGeneratedImage({ userId, predictionId: prediction.id, backend: deps.backend, model: deps.model, maxBytes: deps.maxBytes });
+      await saveGeneratedImages({ userId, predictionId: prediction.id, backend: deps.backend, model: deps.model, maxBytes: deps.maxBytes });
     } else if (isFinalStatus(prediction.status)) {
       // The row is the record once Replicate forgets the prediction (after an hour).
       await deps.backend.rows.updatePrediction({

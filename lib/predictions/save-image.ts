@@ -1,8 +1,10 @@
-import { AppError } from "@/lib/errors";
-import type { ImageModel } from "@/lib/models/image-model";
-import { detectImageType, peekStream, readPngSize, SIGNATURE_BYTES } from "@/lib/predictions/image-signature";
+import { AppError, asAppError } from "@/lib/errors";
+import { outputList, type ImageModel } from "@/lib/models/image-model";
+import { detectImageType, peekStream, SIGNATURE_BYTES } from "@/lib/predictions/image-signature";
+import { probeImageSize } from "@/lib/predictions/image-size";
 import type { Backend, ImageRow, PredictionRow } from "@/lib/predictions/ports";
 import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
+import { seedFromLogs } from "@/lib/predictions/seed-from-logs";
 import type { ModelPrediction } from "@/lib/predictions/types";
 
 type SaveArgs = {
@@ -13,24 +15,32 @@ type SaveArgs = {
   maxBytes: number;
   /**
    * What the caller read in this same request, on the server: the owner's row
-   * (already up to date) and the model's succeeded prediction, with no image
-   * stored yet. A poll passes them so the save does not read them all again.
+   * (already up to date), the images already saved and the model's succeeded
+   * prediction. A poll passes them so the save does not read them all again.
    */
-  fresh?: { row: PredictionRow; prediction: ModelPrediction };
+  fresh?: { row: PredictionRow; images: ImageRow[]; prediction: ModelPrediction };
 };
+
+/** Every image of a prediction that could be saved, and why the others could not. */
+export type SavedImages = { images: ImageRow[]; failures: Array<{ index: number; error: AppError }> };
+
+/** A model that says it made more than this is not believed. */
+const MAX_OUTPUTS = 16;
 
 // One save per prediction at a time in this process: a poll, the page's server
 // action and a webhook often arrive together. Across processes the storage path
-// and the unique prediction_id keep the result to one file and one row.
-const inFlight = new Map<string, Promise<ImageRow>>();
+// and the unique (prediction_id, output_index) keep the result to one file and one row each.
+const inFlight = new Map<string, Promise<SavedImages>>();
 
 /**
- * Copies a succeeded prediction's output into storage and records it. The
- * prediction is read from the model on the server (by this call, or by the
- * poll that hands it over as `fresh`), so nothing the browser says is trusted,
- * and the save is idempotent: every call for the same prediction returns the same row.
+ * Copies a succeeded prediction's outputs into storage and records each as its
+ * own image. The prediction is read from the model on the server (by this call,
+ * or by the poll that hands it over as `fresh`), so nothing the browser says is
+ * trusted, and the save is idempotent per output: every call for the same
+ * prediction returns the same rows. One output that cannot be saved does not
+ * lose the others; if none can be, the first failure is thrown.
  */
-export function saveGeneratedImage(args: SaveArgs): Promise<ImageRow> {
+export function saveGeneratedImages(args: SaveArgs): Promise<SavedImages> {
   const key = `${args.userId}/${args.predictionId}`;
   const running = inFlight.get(key);
   if (running) return running;
@@ -39,23 +49,72 @@ export function saveGeneratedImage(args: SaveArgs): Promise<ImageRow> {
   return saving;
 }
 
-async function save({ userId, predictionId, backend, model, maxBytes, fresh }: SaveArgs): Promise<ImageRow> {
-  const { rows, files } = backend;
+async function save({ userId, predictionId, backend, model, maxBytes, fresh }: SaveArgs): Promise<SavedImages> {
+  const { rows } = backend;
   let row: PredictionRow;
+  let saved: ImageRow[];
   let prediction: ModelPrediction;
   if (fresh) {
-    ({ row, prediction } = fresh);
+    ({ row, images: saved, prediction } = fresh);
   } else {
     const own = await requireOwnPrediction(rows, { id: predictionId, userId });
-    if (own.image) return own.image;
-    row = own.row;
+    ({ row, images: saved } = own);
+    if (saved.length >= row.output_count && row.status === "succeeded") return { images: saved, failures: [] };
     prediction = await model.get(predictionId);
   }
   if (prediction.status !== "succeeded") {
     throw new AppError("conflict", prediction.error ?? "This image is not ready to save yet.");
   }
+  const outputs = outputList(prediction.output).slice(0, MAX_OUTPUTS);
+  if (outputs.length === 0) throw new AppError("upstream_error", "The model finished without producing an image.");
 
-  const download = await model.openOutput(prediction);
+  const seed = row.seed ?? seedFromLogs(prediction.logs);
+  const have = new Map(saved.map((image) => [image.output_index, image]));
+  const results = await Promise.allSettled(
+    outputs.map((_, index) => have.get(index) ?? saveOutput({ userId, row, seed, prediction, index, backend, model, maxBytes })),
+  );
+  const images: ImageRow[] = [];
+  const failures: SavedImages["failures"] = [];
+  results.forEach((result, index) => {
+    if (result.status === "fulfilled") images.push(result.value);
+    else failures.push({ index, error: asAppError(result.reason) });
+  });
+  if (images.length === 0) throw failures[0].error;
+
+  if (row.status !== "succeeded" || !row.completed_at || (row.seed === null && seed !== null)) {
+    await rows.updatePrediction({
+      id: predictionId,
+      userId,
+      status: "succeeded",
+      error: null,
+      completedAt: prediction.completed_at ?? new Date().toISOString(),
+      startedAt: prediction.started_at,
+      seed,
+    });
+  }
+  return { images, failures };
+}
+
+async function saveOutput({
+  userId,
+  row,
+  seed,
+  prediction,
+  index,
+  backend: { rows, files },
+  model,
+  maxBytes,
+}: {
+  userId: string;
+  row: PredictionRow;
+  seed: number | null;
+  prediction: ModelPrediction;
+  index: number;
+  backend: Backend;
+  model: ImageModel;
+  maxBytes: number;
+}): Promise<ImageRow> {
+  const download = await model.openOutput(prediction, index);
   if (download.contentLength !== null && download.contentLength > maxBytes) {
     // Not awaited: a cancel can stall on some bodies, and the error stands either way.
     void download.body.cancel().catch(() => undefined);
@@ -68,18 +127,26 @@ async function save({ userId, predictionId, backend, model, maxBytes, fresh }: S
     throw new AppError("upstream_error", "The model returned something that is not an image.");
   }
 
-  const storagePath = `${userId}/${predictionId}.${type.extension}`;
-  const { bytes } = await files.upload({ path: storagePath, body, contentType: type.contentType, maxBytes });
-  const size = readPngSize(head) ?? { width: row.input.width, height: row.input.height };
+  // The first output keeps the name a prediction's single image always had.
+  const storagePath = `${userId}/${row.id}${index === 0 ? "" : `-${index}`}.${type.extension}`;
+  const probe = probeImageSize();
+  const { bytes } = await files.upload({ path: storagePath, body: body.pipeThrough(probe.transform), contentType: type.contentType, maxBytes });
+  const size = await probe.size;
+  if (!size) {
+    await files.remove({ path: storagePath }).catch(() => undefined);
+    throw new AppError("upstream_error", "The model returned an image whose size cannot be read.");
+  }
 
-  let image: ImageRow;
   try {
-    image = await rows.insertImage({
+    return await rows.insertImage({
       user_id: userId,
-      prediction_id: predictionId,
-      prompt: row.input.prompt,
+      prediction_id: row.id,
+      output_index: index,
+      prompt: typeof row.input.prompt === "string" ? row.input.prompt : "",
       input: row.input,
       model: row.model,
+      model_name: row.model_name,
+      seed,
       storage_path: storagePath,
       content_type: type.contentType,
       bytes,
@@ -89,22 +156,11 @@ async function save({ userId, predictionId, backend, model, maxBytes, fresh }: S
   } catch (error) {
     // A file without its row is invisible and never cleaned up; remove it
     // unless another save recorded it meanwhile.
-    const recorded = await rows.getImageByPrediction({ predictionId, userId }).catch(() => null);
+    const recorded = await rows.getImageByOutput({ predictionId: row.id, outputIndex: index, userId }).catch(() => null);
     if (recorded) return recorded;
     await files.remove({ path: storagePath }).catch(() => undefined);
     throw error;
   }
-
-  if (row.status !== "succeeded" || !row.completed_at) {
-    await rows.updatePrediction({
-      id: predictionId,
-      userId,
-      status: "succeeded",
-      error: null,
-      completedAt: prediction.completed_at ?? new Date().toISOString(),
-    });
-  }
-  return image;
 }
 
 /**

@@ -79,7 +79,6 @@ export type GalleryImage = {
   input: InputValues;
   model: string;
   modelName: string;
-  modelKey: string;
   seed: number | null;
   width: number;
   height: number;

@@ -14,8 +14,25 @@ export type Database = {
   }
   public: {
     Tables: {
+      model_aliases: {
+        Row: { checked_at: string; key: string; model: string; version: string }
+        Insert: { checked_at?: string; key: string; model: string; version: string }
+        Update: { checked_at?: string; key?: string; model?: string; version?: string }
+        Relationships: []
+      }
+      model_versions: {
+        Row: { fetched_at: string; openapi_schema: Json; ref: string }
+        Insert: { fetched_at?: string; openapi_schema: Json; ref: string }
+        Update: { fetched_at?: string; openapi_schema?: Json; ref?: string }
+        Relationships: []
+      }
       predictions: {
         Row: {
+          model_key: string | null
+          model_name: string
+          output_count: number
+          seed: number | null
+          started_at: string | null
           completed_at: string | null
           created_at: string
           error: string | null
@@ -26,6 +43,11 @@ export type Database = {
           user_id: string
         }
         Insert: {
+          model_key?: string | null
+          model_name: string
+          output_count?: number
+          seed?: number | null
+          started_at?: string | null
           completed_at?: string | null
           created_at?: string
           error?: string | null
@@ -36,6 +58,11 @@ export type Database = {
           user_id: string
         }
         Update: {
+          model_key?: string | null
+          model_name?: string
+          output_count?: number
+          seed?: number | null
+          started_at?: string | null
           completed_at?: string | null
           created_at?: string
           error?: string | null
@@ -49,6 +76,9 @@ export type Database = {
       }
       sdxl_images: {
         Row: {
+          model_name: string
+          output_index: number
+          seed: number | null
           bytes: number
           content_type: string
           created_at: string
@@ -63,6 +93,9 @@ export type Database = {
           width: number
         }
         Insert: {
+          model_name: string
+          output_index?: number
+          seed?: number | null
           bytes: number
           content_type: string
           created_at?: string
@@ -77,6 +110,9 @@ export type Database = {
           width: number
         }
         Update: {
+          model_name?: string
+          output_index?: number
+          seed?: number | null
           bytes?: number
           content_type?: string
           created_at?: string
@@ -94,7 +130,7 @@ export type Database = {
           {
             foreignKeyName: "sdxl_images_prediction_id_fkey"
             columns: ["prediction_id"]
-            isOneToOne: true
+            isOneToOne: false
             referencedRelation: "predictions"
             referencedColumns: ["id"]
           },

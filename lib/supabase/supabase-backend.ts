@@ -7,6 +7,8 @@ import { createSupabaseServerClient } from "@/lib/supabase/server";
 import { createSupabaseAuth } from "@/lib/supabase/supabase-auth";
 import { createSupabaseFileStore } from "@/lib/supabase/supabase-files";
 import { createSupabaseRowStore } from "@/lib/supabase/supabase-rows";
+import { createSupabaseSchemaStore } from "@/lib/supabase/supabase-schema-store";
+import { createMemorySchemaStore } from "@/lib/models/model-catalog";
 
 /**
  * The cloud backend: Supabase Auth, PostgREST and Storage. Nothing is opened
@@ -39,6 +41,12 @@ export async function createSupabaseBackend(
         admin = { rows: createSupabaseRowStore(client), files: createSupabaseFileStore(client) };
       }
       return admin;
+    },
+
+    // Without the service key the schemas are kept only in memory: a restart
+    // while Replicate's model API is down then finds the model unavailable.
+    schemaStore() {
+      return config.serviceRoleKey ? createSupabaseSchemaStore(createSupabaseAdminClient(config)) : createMemorySchemaStore();
     },
   };
 }

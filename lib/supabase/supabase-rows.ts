@@ -1,5 +1,5 @@
 import { AppError } from "@/lib/errors";
-import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { InputValues } from "@/lib/models/input-fields";
 import type { ImageRow, PredictionRow, RowStore } from "@/lib/predictions/ports";
 import type { PredictionStatus } from "@/lib/predictions/types";
 import type { TypedSupabaseClient } from "@/lib/supabase/client-options";
@@ -11,8 +11,9 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z
 const MAX_PAGE = 100;
 
 // Explicit column lists: a column added later is not sent to the browser by accident.
-const PREDICTION_COLUMNS = "id,user_id,model,input,status,error,created_at,completed_at";
-const IMAGE_COLUMNS = "id,user_id,prediction_id,prompt,input,model,storage_path,content_type,bytes,width,height,created_at";
+const PREDICTION_COLUMNS = "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at";
+const IMAGE_COLUMNS =
+  "id,user_id,prediction_id,output_index,prompt,input,model,model_name,seed,storage_path,content_type,bytes,width,height,created_at";
 
 /** A client, or a way to get this request's client when a method is first called (cookies are per request). */
 export type ClientSource = TypedSupabaseClient | (() => Promise<TypedSupabaseClient>);
@@ -41,17 +42,40 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
     return row && toPrediction(row);
   }
 
-  async function getImageByPrediction({ predictionId, userId }: { predictionId: string; userId: string }) {
+  async function getImageByOutput({ predictionId, outputIndex, userId }: { predictionId: string; outputIndex: number; userId: string }) {
     const row = await run("read image", (db) =>
-      db.from("sdxl_images").select(IMAGE_COLUMNS).eq("prediction_id", predictionId).eq("user_id", userId).maybeSingle(),
+      db
+        .from("sdxl_images")
+        .select(IMAGE_COLUMNS)
+        .eq("prediction_id", predictionId)
+        .eq("output_index", outputIndex)
+        .eq("user_id", userId)
+        .maybeSingle(),
     );
     return row && toImage(row);
+  }
+
+  async function listImagesOf({ predictionId, userId }: { predictionId: string; userId: string }) {
+    const rows = await run("read images", (db) =>
+      db.from("sdxl_images").select(IMAGE_COLUMNS).eq("prediction_id", predictionId).eq("user_id", userId).order("output_index"),
+    );
+    return (rows ?? []).map(toImage);
   }
 
   return {
     async insertPrediction(row) {
       // Only the columns `authenticated` may insert; created_at comes from the database.
-      const values = { id: row.id, user_id: row.user_id, model: row.model, input: row.input as Json, status: row.status };
+      const values = {
+        id: row.id,
+        user_id: row.user_id,
+        model: row.model,
+        model_name: row.model_name,
+        model_key: row.model_key,
+        input: row.input as Json,
+        seed: row.seed,
+        output_count: row.output_count,
+        status: row.status,
+      };
       const inserted = await run("record prediction", (db) => db.from("predictions").insert(values).select(PREDICTION_COLUMNS).single());
       return toPrediction(inserted!);
     },
@@ -60,9 +84,9 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
 
     // Two requests at once: PostgREST could embed the image, but sdxl_images
     // has two foreign keys to predictions, and the latency is one round trip either way.
-    async getPredictionWithImage({ id, userId }) {
-      const [prediction, image] = await Promise.all([getPrediction({ id, userId }), getImageByPrediction({ predictionId: id, userId })]);
-      return prediction && { prediction, image };
+    async getPredictionWithImages({ id, userId }) {
+      const [prediction, images] = await Promise.all([getPrediction({ id, userId }), listImagesOf({ predictionId: id, userId })]);
+      return prediction && { prediction, images };
     },
 
     async getPredictionOwner({ id }) {
@@ -71,10 +95,28 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
     },
 
     // Like the local store: a row that is not the caller's is left alone without an error.
-    async updatePrediction({ id, userId, status, error, completedAt }) {
+    async updatePrediction({ id, userId, status, error, completedAt, startedAt, seed }) {
+      // started_at and seed are written once, when first known (PostgREST has no coalesce in an update).
+      const once = { ...(startedAt ? { started_at: startedAt } : {}), ...(typeof seed === "number" ? { seed } : {}) };
       await run("update prediction", (db) =>
-        db.from("predictions").update({ status, error, completed_at: completedAt }).eq("id", id).eq("user_id", userId),
+        db.from("predictions").update({ status, error, completed_at: completedAt, ...once }).eq("id", id).eq("user_id", userId),
       );
+    },
+
+    async listRecentRunTimes({ userId, model, limit }) {
+      const rows = await run("list run times", (db) =>
+        db
+          .from("predictions")
+          .select("started_at,completed_at")
+          .eq("user_id", userId)
+          .eq("model", model)
+          .eq("status", "succeeded")
+          .not("started_at", "is", null)
+          .not("completed_at", "is", null)
+          .order("created_at", { ascending: false })
+          .limit(Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE)),
+      );
+      return (rows ?? []).map((row) => Date.parse(row.completed_at!) - Date.parse(row.started_at!)).filter(Number.isFinite);
     },
 
     async countPredictionsSince({ userId, since }) {
@@ -124,9 +166,10 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
         if (!candidates?.length) break;
         const ids = candidates.map((row) => row.id);
         const saved = await run("list saved predictions", (db) => db.from("sdxl_images").select("prediction_id").in("prediction_id", ids));
-        const savedIds = new Set((saved ?? []).map((row) => row.prediction_id));
+        const savedCount = new Map<string, number>();
+        for (const { prediction_id } of saved ?? []) savedCount.set(prediction_id, (savedCount.get(prediction_id) ?? 0) + 1);
         for (const row of candidates) {
-          if (!savedIds.has(row.id) && found.length < wanted) found.push(toPrediction(row));
+          if ((savedCount.get(row.id) ?? 0) < row.output_count && found.length < wanted) found.push(toPrediction(row));
         }
         if (candidates.length < MAX_PAGE) break;
         const last = candidates[candidates.length - 1];
@@ -135,7 +178,7 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
       return found;
     },
 
-    getImageByPrediction,
+    getImageByOutput,
 
     // Saves can race (the page, the webhook and the reconcile step may all see
     // the same success): ON CONFLICT DO NOTHING lets the first one win, and
@@ -143,10 +186,10 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
     async insertImage(row) {
       const values = { ...row, input: row.input as Json };
       const inserted = await run("save image", (db) =>
-        db.from("sdxl_images").upsert(values, { onConflict: "prediction_id", ignoreDuplicates: true }).select(IMAGE_COLUMNS),
+        db.from("sdxl_images").upsert(values, { onConflict: "prediction_id,output_index", ignoreDuplicates: true }).select(IMAGE_COLUMNS),
       );
       if (inserted?.[0]) return toImage(inserted[0]);
-      const existing = await getImageByPrediction({ predictionId: row.prediction_id, userId: row.user_id });
+      const existing = await getImageByOutput({ predictionId: row.prediction_id, outputIndex: row.output_index, userId: row.user_id });
       if (!existing) throw new AppError("conflict", "This prediction's image belongs to someone else.");
       return existing;
     },
@@ -190,15 +233,16 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
 function toPrediction(row: Tables<"predictions">): PredictionRow {
   return {
     ...row,
-    input: row.input as GenerationInput,
+    input: row.input as InputValues,
     status: row.status as PredictionStatus,
     created_at: toUtcTimestamp(row.created_at),
+    started_at: row.started_at === null ? null : toUtcTimestamp(row.started_at),
     completed_at: row.completed_at === null ? null : toUtcTimestamp(row.completed_at),
   };
 }
 
 function toImage(row: Tables<"sdxl_images">): ImageRow {
-  return { ...row, input: row.input as GenerationInput, created_at: toUtcTimestamp(row.created_at) };
+  return { ...row, input: row.input as InputValues, created_at: toUtcTimestamp(row.created_at) };
 }
 
 /**

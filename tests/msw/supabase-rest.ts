@@ -15,19 +15,33 @@ export type Row = Record<string, unknown>;
 type ColumnType = "text" | "uuid" | "timestamptz" | "int" | "jsonb";
 
 const SCHEMA: Record<string, Record<string, ColumnType>> = {
-  predictions: { id: "text", user_id: "uuid", model: "text", input: "jsonb", status: "text", error: "text", created_at: "timestamptz", completed_at: "timestamptz" },
+  predictions: {
+    id: "text", user_id: "uuid", model: "text", model_name: "text", model_key: "text", input: "jsonb", seed: "int", output_count: "int",
+    status: "text", error: "text", created_at: "timestamptz", started_at: "timestamptz", completed_at: "timestamptz",
+  },
   sdxl_images: {
-    id: "uuid", user_id: "uuid", prediction_id: "text", prompt: "text", input: "jsonb", model: "text", storage_path: "text",
-    content_type: "text", bytes: "int", width: "int", height: "int", created_at: "timestamptz",
+    id: "uuid", user_id: "uuid", prediction_id: "text", output_index: "int", prompt: "text", input: "jsonb", model: "text", model_name: "text",
+    seed: "int", storage_path: "text", content_type: "text", bytes: "int", width: "int", height: "int", created_at: "timestamptz",
   },
 };
 
+// Columns the migrations let be null, and the defaults they give.
+const NULLABLE = new Set(["error", "completed_at", "started_at", "model_key", "seed"]);
+const DEFAULTS: Record<string, Record<string, unknown>> = { predictions: { output_count: 1 }, sdxl_images: { output_index: 0 } };
+
 // What `authenticated` was granted in the migration; anon has nothing.
 const GRANTS = {
-  predictions: { select: true, delete: false, insert: ["id", "user_id", "model", "input", "status"], update: ["status", "error", "completed_at"] },
+  predictions: {
+    select: true, delete: false,
+    insert: ["id", "user_id", "model", "input", "status", "model_name", "model_key", "seed", "output_count"],
+    update: ["status", "error", "completed_at", "seed", "started_at"],
+  },
   sdxl_images: {
     select: true, delete: true, update: [] as string[],
-    insert: ["user_id", "prediction_id", "prompt", "input", "model", "storage_path", "content_type", "bytes", "width", "height"],
+    insert: [
+      "user_id", "prediction_id", "prompt", "input", "model", "storage_path", "content_type", "bytes", "width", "height",
+      "output_index", "model_name", "seed",
+    ],
   },
 } as const;
 
@@ -177,7 +191,7 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
 
   function checkConstraints(table: "predictions" | "sdxl_images", row: Row, ignoreDuplicates: boolean, onConflict: string | null): "skip" | void {
     for (const [column, type] of Object.entries(SCHEMA[table])) {
-      const nullable = column === "error" || column === "completed_at";
+      const nullable = NULLABLE.has(column);
       if (row[column] === null && !nullable && type !== "jsonb") throw new PgError(400, "23502", `null value in column "${column}" of relation "${table}" violates not-null constraint`);
     }
     if (!userExists(row.user_id as string)) throw new PgError(409, "23503", `insert or update on table "${table}" violates foreign key constraint "${table}_user_id_fkey"`);
@@ -194,9 +208,9 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
     if (!["image/png", "image/jpeg", "image/webp"].includes(row.content_type as string) || !((row.bytes as number) > 0) || !String(row.storage_path).startsWith(`${row.user_id}/`)) {
       throw new PgError(400, "23514", 'new row for relation "sdxl_images" violates check constraint');
     }
-    if (tables.sdxl_images.some((other) => other.prediction_id === row.prediction_id)) {
-      if (ignoreDuplicates && onConflict === "prediction_id") return "skip";
-      throw new PgError(409, "23505", 'duplicate key value violates unique constraint "sdxl_images_prediction_id_key"');
+    if (tables.sdxl_images.some((other) => other.prediction_id === row.prediction_id && other.output_index === row.output_index)) {
+      if (ignoreDuplicates && onConflict === "prediction_id,output_index") return "skip";
+      throw new PgError(409, "23505", 'duplicate key value violates unique constraint "sdxl_images_prediction_id_output_index_key"');
     }
     if (tables.sdxl_images.some((other) => other.storage_path === row.storage_path)) throw new PgError(409, "23505", 'duplicate key value violates unique constraint "sdxl_images_storage_path_key"');
   }
@@ -238,7 +252,7 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
       for (const value of values) {
         if (isUser && Object.keys(value).some((column) => !(grants.insert as readonly string[]).includes(column))) throw denied(identity, table);
         const row: Row = {};
-        for (const column of Object.keys(SCHEMA[table])) row[column] = coerce(table, column, value[column]);
+        for (const column of Object.keys(SCHEMA[table])) row[column] = coerce(table, column, value[column] ?? DEFAULTS[table][column]);
         row.created_at = pgNow();
         if (table === "sdxl_images") row.id = randomUUID();
         // Row-level security is checked before constraints, even for ON CONFLICT DO NOTHING.

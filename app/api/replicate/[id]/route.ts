@@ -1,11 +1,11 @@
 import { asAppError } from "@/lib/errors";
 import { json, withUser } from "@/lib/http/with-user";
-import { imageViewOf, readPrediction } from "@/lib/predictions/read-prediction";
-import { saveGeneratedImage } from "@/lib/predictions/save-image";
+import { imageViewsOf, readPrediction } from "@/lib/predictions/read-prediction";
+import { saveGeneratedImages } from "@/lib/predictions/save-image";
 
 /**
  * The owner's prediction, with progress. The first poll that sees `succeeded`
- * also saves the image on the server, so it is kept even if the page that
+ * also saves the images on the server, so they are kept even if the page that
  * started it is closed right after.
  */
 export const GET = withUser<{ id: string }>(async ({ user, context, params }) => {
@@ -13,7 +13,7 @@ export const GET = withUser<{ id: string }>(async ({ user, context, params }) =>
   const { view, unsaved } = await readPrediction({ user, backend, model: context.model, id: params.id });
   if (!unsaved) return json(view);
   try {
-    const image = await saveGeneratedImage({
+    const { images, failures } = await saveGeneratedImages({
       userId: user.id,
       predictionId: view.id,
       backend,
@@ -21,7 +21,8 @@ export const GET = withUser<{ id: string }>(async ({ user, context, params }) =>
       maxBytes: context.env.limits.maxOutputBytes,
       fresh: unsaved,
     });
-    return json({ ...view, image: await imageViewOf(backend, image) });
+    const missing = failures.length > 0 ? `${failures.length} of the images could not be saved: ${failures[0].error.message}` : null;
+    return json({ ...view, images: await imageViewsOf(backend, images), error: missing ?? view.error });
   } catch (error) {
     return json({ ...view, error: `The image could not be saved: ${asAppError(error).message}` });
   }
