@@ -11,13 +11,22 @@ export type { TestSession } from "@/tests/support/backends";
 
 const BUCKET = "sdxl-images";
 
+export type LocalAppOptions = {
+  /**
+   * An existing data folder to start on (an older version's, say), instead of a
+   * fresh one. It stays the caller's: stop() closes the database but keeps it.
+   */
+  dataDir?: string;
+};
+
 /**
  * A whole app in local mode on a fresh data folder: the real env parsing, the
  * real PGlite database with the real migrations, the real local model. Test
  * files must mock next/headers with `testCookies` (see route tests).
  */
-export async function startLocalApp(env: Record<string, string> = {}) {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "sdxl-test-"));
+export async function startLocalApp(env: Record<string, string> = {}, options: LocalAppOptions = {}) {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), "sdxl-test-")));
   const saved = { ...process.env };
   Object.assign(process.env, { DATA_DIR: dataDir, LOCAL_MODEL_DURATION_MS: "0", ...env });
   resetServerEnvForTests();
@@ -59,7 +68,7 @@ export async function startLocalApp(env: Record<string, string> = {}) {
     resetAppContextForTests();
     process.env = saved;
     resetServerEnvForTests();
-    await rm(dataDir, { recursive: true, force: true });
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
   }
 
   const app = {
