@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_REPLICATE_VERSION, EnvError, parseServerEnv, readProxyConfig } from "@/lib/env";
+import { EnvError, parseServerEnv, readProxyConfig } from "@/lib/env";
+import { DEFAULT_SDXL_VERSION as SDXL } from "@/lib/models/model-ref";
 
 describe("parseServerEnv", () => {
   it("chooses the local model and the local backend when nothing is set", () => {
@@ -17,14 +18,34 @@ describe("parseServerEnv", () => {
 
   it("uses Replicate with the default SDXL version when only a token is set, keeping the local backend", () => {
     const env = parseServerEnv({ REPLICATE_API_TOKEN: "r8_test" });
-    expect(env.model).toMatchObject({ kind: "replicate", apiToken: "r8_test", version: DEFAULT_REPLICATE_VERSION });
+    expect(env.model).toMatchObject({
+      kind: "replicate",
+      apiToken: "r8_test",
+      models: [{ kind: "version", owner: "stability-ai", name: "sdxl", version: SDXL }],
+    });
     expect(env.backend.kind).toBe("local");
   });
 
-  it("runs a model by name when REPLICATE_MODEL is set", () => {
+  it("runs an official model by name when REPLICATE_MODEL is owner/name", () => {
     const env = parseServerEnv({ REPLICATE_API_TOKEN: "r8_test", REPLICATE_MODEL: "black-forest-labs/flux-schnell" });
-    expect(env.model).toMatchObject({ kind: "replicate", model: "black-forest-labs/flux-schnell" });
-    expect(env.model).not.toHaveProperty("version");
+    expect(env.model).toMatchObject({ models: [{ kind: "model", owner: "black-forest-labs", name: "flux-schnell" }] });
+  });
+
+  it.each([
+    [{ REPLICATE_MODEL: `bytedance/sdxl-lightning-4step:${"5".repeat(64)}` }, [{ kind: "version", owner: "bytedance", name: "sdxl-lightning-4step", version: "5".repeat(64) }]],
+    [{ REPLICATE_MODEL: "deployment:acme/sdxl-prod" }, [{ kind: "deployment", owner: "acme", name: "sdxl-prod" }]],
+    [{ REPLICATE_MODEL_VERSION: SDXL }, [{ kind: "version", owner: "stability-ai", name: "sdxl", version: SDXL }]],
+    [{ REPLICATE_MODEL: "acme/painter", REPLICATE_MODEL_VERSION: "a".repeat(64) }, [{ kind: "version", owner: "acme", name: "painter", version: "a".repeat(64) }]],
+    [
+      { REPLICATE_MODELS: `black-forest-labs/flux-schnell, stability-ai/sdxl:${SDXL},deployment:acme/x` },
+      [
+        { kind: "model", owner: "black-forest-labs", name: "flux-schnell" },
+        { kind: "version", owner: "stability-ai", name: "sdxl", version: SDXL },
+        { kind: "deployment", owner: "acme", name: "x" },
+      ],
+    ],
+  ])("reads the model references in %o", (source, models) => {
+    expect(parseServerEnv({ REPLICATE_API_TOKEN: "r8_test", ...source }).model).toMatchObject({ kind: "replicate", models });
   });
 
   it("chooses Supabase when its URL and publishable key are set, accepting the older anon key name", () => {
@@ -46,8 +67,15 @@ describe("parseServerEnv", () => {
 
   it.each([
     [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODEL_VERSION: "abc" }, "REPLICATE_MODEL_VERSION"],
-    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODEL: "not a model" }, "REPLICATE_MODEL"],
-    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODEL: "a/b", REPLICATE_MODEL_VERSION: DEFAULT_REPLICATE_VERSION }, "not both"],
+    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODEL: "not a model" }, 'write "owner/name" for an official model'],
+    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODEL: "a/b:123" }, "is not a model reference"],
+    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODEL: "f".repeat(64) }, `write "owner/name:${"f".repeat(64)}"`],
+    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODEL_VERSION: "b".repeat(64) }, `REPLICATE_MODEL=owner/name:${"b".repeat(64)}`],
+    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODEL: `a/b:${SDXL}`, REPLICATE_MODEL_VERSION: SDXL }, "can only pin an owner/name reference"],
+    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODELS: "a/b", REPLICATE_MODEL: "c/d" }, "not both"],
+    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODELS: "a/b, nope" }, "REPLICATE_MODELS"],
+    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODELS: " , " }, "name at least one model"],
+    [{ REPLICATE_API_TOKEN: "t", REPLICATE_MODELS: "a/b,a/b" }, "same model twice"],
     [{ APP_URL: "ftp://example.com" }, "APP_URL"],
     [{ NEXT_PUBLIC_SUPABASE_URL: "not a url", NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "pk" }, "NEXT_PUBLIC_SUPABASE_URL"],
     [{ LOCAL_AUTH_SECRET: "short" }, "LOCAL_AUTH_SECRET"],

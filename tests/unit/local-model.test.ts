@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalModel, FAIL_MESSAGE } from "@/lib/models/local-model";
 import { PNG_SIGNATURE } from "@/lib/models/png";
-import { generationInputSchema, type GenerationInputDraft } from "@/lib/predictions/input-schema";
+import { LOCAL_MODEL_SCHEMA } from "@/lib/models/local-model-schema";
 import { parseProgress } from "@/lib/predictions/progress";
 import type { ModelPrediction } from "@/lib/predictions/types";
 
@@ -28,19 +28,30 @@ function model(durationMs = DURATION) {
   return createLocalModel({ dataDir, durationMs, now: () => clock });
 }
 
-// Small images keep the rendering tests fast; the sizes are still valid SDXL sizes.
-function input(draft: Partial<GenerationInputDraft> = {}) {
-  return generationInputSchema.parse({ prompt: "a quiet harbour at dawn", width: 320, height: 256, ...draft });
+type Draft = Record<string, string | number | boolean>;
+
+// Small images keep the rendering tests fast.
+function input(draft: Draft = {}) {
+  return { prompt: "a quiet harbour at dawn", width: 320, height: 256, ...draft };
 }
 
-async function outputBytes(prediction: ModelPrediction, instance = model()) {
-  const download = await instance.openOutput(prediction);
+function run(draft: Draft = {}) {
+  return { target: { kind: "local" as const }, input: input(draft) };
+}
+
+/** What the model records: its schema's defaults filled in, then what was sent. */
+function resolved(draft: Draft = {}) {
+  return { negative_prompt: "", num_outputs: 1, num_inference_steps: 30, guidance_scale: 7.5, ...input(draft) };
+}
+
+async function outputBytes(prediction: ModelPrediction, instance = model(), index = 0) {
+  const download = await instance.openOutput(prediction, index);
   const bytes = Buffer.from(await new Response(download.body).arrayBuffer());
   return { download, bytes };
 }
 
-async function finished(draft: Partial<GenerationInputDraft> = {}, instance = model()) {
-  const created = await instance.create(input(draft));
+async function finished(draft: Draft = {}, instance = model()) {
+  const created = await instance.create(run(draft));
   clock += DURATION;
   const prediction = await instance.get(created.id);
   expect(prediction.status).toBe("succeeded");
@@ -48,20 +59,37 @@ async function finished(draft: Partial<GenerationInputDraft> = {}, instance = mo
 }
 
 describe("local preview model", () => {
-  it("describes itself honestly as a local preview", () => {
+  it("describes itself honestly as a local preview, with its inputs in Cog's schema form", async () => {
     const instance = model();
-    expect(instance.id).toBe("local-preview");
-    expect(instance.displayName).toBe("Local preview model");
     expect(instance.isLocalPreview).toBe(true);
+    expect(await instance.describe("local")).toEqual({ model: "local-preview", version: null, openapiSchema: LOCAL_MODEL_SCHEMA });
+  });
+
+  it("refuses input its schema does not allow, with field errors, and starts nothing", async () => {
+    const instance = model();
+    await expect(instance.create(run({ width: 4096, style: "oil" }))).rejects.toMatchObject({
+      code: "invalid_input",
+      fields: { width: ["Width must be at most 1536."], style: ["Unknown field: style."] },
+    });
+    expect(existsSync(path.join(dataDir, "local-model", "predictions"))).toBe(false);
+  });
+
+  it("makes as many different images as num_outputs asks for, each opened by its index", async () => {
+    const instance = model();
+    const prediction = await finished({ num_outputs: 3 }, instance);
+    expect(prediction.output).toEqual([0, 1, 2].map((i) => `local-model://${prediction.id}${i === 0 ? "" : `-${i}`}.png`));
+    const images = await Promise.all([0, 1, 2].map(async (index) => (await outputBytes(prediction, instance, index)).bytes.toString("base64")));
+    expect(new Set(images).size).toBe(3);
+    await expect(instance.openOutput(prediction, 3)).rejects.toMatchObject({ code: "upstream_error" });
   });
 
   it("creates a Replicate-shaped prediction, stores it, and picks a seed", async () => {
-    const prediction = await model().create(input());
+    const prediction = await model().create(run());
     expect(prediction).toEqual({
       id: expect.stringMatching(/^[a-z0-9]{26}$/),
       model: "local-preview",
       version: null,
-      input: { ...input(), seed: expect.any(Number) },
+      input: { ...resolved(), seed: expect.any(Number) },
       logs: "",
       output: null,
       error: null,
@@ -77,19 +105,19 @@ describe("local preview model", () => {
   });
 
   it("keeps a seed the person chose", async () => {
-    const prediction = await model().create(input({ seed: 1234 }));
+    const prediction = await model().create(run({ seed: 1234 }));
     expect(prediction.input.seed).toBe(1234);
   });
 
   it("gives every prediction its own id", async () => {
     const instance = model();
-    const ids = await Promise.all(Array.from({ length: 20 }, () => instance.create(input()).then((p) => p.id)));
+    const ids = await Promise.all(Array.from({ length: 20 }, () => instance.create(run()).then((p) => p.id)));
     expect(new Set(ids).size).toBe(20);
   });
 
   it("goes from starting to processing with advancing tqdm logs to succeeded", async () => {
     const instance = model();
-    const { id } = await instance.create(input({ seed: 77 }));
+    const { id } = await instance.create(run({ seed: 77 }));
 
     clock = T0 + 200;
     const starting = await instance.get(id);
@@ -133,7 +161,7 @@ describe("local preview model", () => {
 
   it("succeeds on the first get when the duration is 0", async () => {
     const instance = model(0);
-    const created = await instance.create(input());
+    const created = await instance.create(run());
     expect(created.status).toBe("starting");
     const prediction = await instance.get(created.id);
     expect(prediction.status).toBe("succeeded");
@@ -142,7 +170,7 @@ describe("local preview model", () => {
   });
 
   it("carries a prediction across a restart, on its original schedule", async () => {
-    const { id } = await model().create(input());
+    const { id } = await model().create(run());
     clock = T0 + 2200;
     // A new instance on the same folder, configured differently, as after a restart.
     const restarted = createLocalModel({ dataDir, durationMs: 60_000, now: () => clock });
@@ -186,7 +214,7 @@ describe("local preview model", () => {
 
   it("cancels a running prediction and remembers it", async () => {
     const instance = model();
-    const { id } = await instance.create(input());
+    const { id } = await instance.create(run());
     clock = T0 + 1600;
     const canceled = await instance.cancel(id);
     expect(canceled).toMatchObject({
@@ -201,14 +229,14 @@ describe("local preview model", () => {
     clock = T0 + DURATION * 2;
     expect(await createLocalModel({ dataDir, durationMs: DURATION, now: () => clock }).get(id)).toEqual(canceled);
     expect(await instance.cancel(id)).toEqual(canceled);
-    await expect(instance.openOutput({ ...canceled, status: "succeeded", output: [`local-model://${id}.png`] })).rejects.toMatchObject({
+    await expect(instance.openOutput({ ...canceled, status: "succeeded", output: [`local-model://${id}.png`] }, 0)).rejects.toMatchObject({
       code: "upstream_error",
     });
   });
 
   it("cancels a prediction that has not started yet", async () => {
     const instance = model();
-    const { id } = await instance.create(input());
+    const { id } = await instance.create(run());
     clock = T0 + 100;
     expect(await instance.cancel(id)).toMatchObject({ status: "canceled", logs: "", started_at: null });
   });
@@ -223,7 +251,7 @@ describe("local preview model", () => {
 
   it("fails half way when the prompt contains [fail], in any case", async () => {
     const instance = model();
-    const { id } = await instance.create(input({ prompt: "a castle [FAIL] at night" }));
+    const { id } = await instance.create(run({ prompt: "a castle [FAIL] at night" }));
     clock = T0 + 2100;
     expect((await instance.get(id)).status).toBe("processing");
 
@@ -268,7 +296,7 @@ describe("local preview model", () => {
 
   it("never reads a record outside its folder", async () => {
     const instance = model();
-    const { id } = await instance.create(input());
+    const { id } = await instance.create(run());
     const stored = await readFile(path.join(dataDir, "local-model", "predictions", `${id}.json`), "utf8");
     await writeFile(path.join(dataDir, "local-model", "planted.json"), stored);
     await expect(instance.get("../planted")).rejects.toMatchObject({ code: "not_found" });
@@ -276,7 +304,7 @@ describe("local preview model", () => {
 
   it("treats a damaged record as an internal error, not as missing", async () => {
     const instance = model();
-    const { id } = await instance.create(input());
+    const { id } = await instance.create(run());
     await writeFile(path.join(dataDir, "local-model", "predictions", `${id}.json`), '{"id": 1}');
     const error = await instance.get(id).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Error);
@@ -291,17 +319,16 @@ describe("local preview model", () => {
       { ...mine, output: ["https://replicate.delivery/pbxt/abc/out-0.png"] },
       { ...mine, output: other.output },
       { ...mine, output: `local-model://${other.id}.png` },
-      { ...mine, output: [`local-model://${mine.id}.png`, `local-model://${mine.id}.png`] },
       { ...mine, output: [`local-model://../${mine.id}.png`] },
       { ...mine, output: null },
       { ...mine, status: "processing" as const },
       { ...mine, id: "../../etc/passwd", output: ["local-model://../../etc/passwd.png"] },
     ];
     for (const prediction of refused) {
-      await expect(instance.openOutput(prediction)).rejects.toMatchObject({ code: "upstream_error", status: 502 });
+      await expect(instance.openOutput(prediction, 0)).rejects.toMatchObject({ code: "upstream_error", status: 502 });
     }
     // Its own output is fine, as a list (as Replicate returns it) or a single URL.
-    await expect(instance.openOutput({ ...mine, output: `local-model://${mine.id}.png` })).resolves.toMatchObject({
+    await expect(instance.openOutput({ ...mine, output: `local-model://${mine.id}.png` }, 0)).resolves.toMatchObject({
       contentType: "image/png",
     });
     expect(existsSync(path.join(dataDir, "local-model", "outputs", `${other.id}.png`))).toBe(false);
@@ -309,11 +336,11 @@ describe("local preview model", () => {
 
   it("refuses to open a prediction that is still running, whatever the caller claims", async () => {
     const instance = model();
-    const { id } = await instance.create(input());
+    const { id } = await instance.create(run());
     clock = T0 + 1000;
     const running = await instance.get(id);
     await expect(
-      instance.openOutput({ ...running, status: "succeeded", output: [`local-model://${id}.png`] }),
+      instance.openOutput({ ...running, status: "succeeded", output: [`local-model://${id}.png`] }, 0),
     ).rejects.toMatchObject({ code: "upstream_error" });
     expect(existsSync(path.join(dataDir, "local-model", "outputs", `${id}.png`))).toBe(false);
   });
