@@ -1,5 +1,16 @@
 import { http, HttpResponse, type HttpHandler } from "msw";
+import sharp from "sharp";
 import { encodePng } from "@/lib/models/png";
+import { inputSchemaOf, type ModelFixture, type VersionBody } from "@/tests/fixtures/replicate-models";
+import {
+  COMMUNITY_MODEL_BY_NAME,
+  INVALID_VERSION,
+  MODEL_NOT_FOUND,
+  VERSION_NOT_FOUND,
+  outputSizeFor,
+  outputsFor,
+  validateLikeReplicate,
+} from "@/tests/support/replicate-rules.mjs";
 
 /**
  * Replicate's HTTP API as msw handlers, with the shapes its real answers have
@@ -12,7 +23,7 @@ export const DELIVERY_ORIGIN = "https://replicate.delivery";
 export const TEST_TOKEN = "r8_test_0123456789abcdef";
 
 export type RecordedRequest = { method: string; url: string; path: string; headers: Record<string, string>; body: unknown };
-export type ReplicateRoute = "create" | "get" | "cancel" | "delivery";
+export type ReplicateRoute = "create" | "get" | "cancel" | "delivery" | "model";
 export type Failure = 402 | 404 | 422 | 429 | 500 | 503 | "network" | { status: number; body?: unknown; headers?: Record<string, string> };
 
 export const ERROR_BODIES: Record<number, unknown> = {
@@ -44,7 +55,66 @@ export function testPng(width = 48, height = 32): Buffer {
 const TQDM_HALF = "Using seed: 4242\n  0%|          | 0/30 [00:00<?, ?it/s]\n 50%|█████     | 15/30 [00:02<00:02,  7.10it/s]";
 const TQDM_DONE = `${TQDM_HALF}\n100%|██████████| 30/30 [00:04<00:00,  7.12it/s]`;
 
-export function createReplicateApi(options: { baseUrl?: string; token?: string; outputOrigin?: string; png?: Buffer } = {}) {
+/** A tqdm progress line as diffusers and cog-flux print it (bar of 10 cells, eighth-block partials). */
+function tqdmLine(n: number, total: number): string {
+  if (n === 0) return `  0%|          | 0/${total} [00:00<?, ?it/s]`;
+  const fill = (n / total) * 10;
+  const full = Math.floor(fill);
+  const part = Math.floor((fill - full) * 8);
+  const bar = ("█".repeat(full) + (full < 10 && part > 0 ? " ▏▎▍▌▋▊▉"[part] : "")).padEnd(10);
+  return `${String(Math.floor((n / total) * 100)).padStart(3)}%|${bar}| ${n}/${total} [00:01<00:01,  7.12it/s]`;
+}
+
+/** What the emulator decided at create time for a prediction of a model fixture. */
+type Emulated = { fixture: ModelFixture; input: Record<string, unknown>; count: number; format: string; width: number; height: number; seed: number };
+
+const CONTENT_TYPES: Record<string, string> = { webp: "image/webp", jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png" };
+
+/**
+ * Logs as the real model prints them, at half way and at the end:
+ * - cog-sdxl (replicate/cog-sdxl predict.py): "Using seed: N", "Prompt: …", the mode, then diffusers' tqdm.
+ * - cog-flux (replicate/cog-flux bfl_predictor.py / fp8/flux_pipeline.py): "Using seed: N" (a seed of 0
+ *   or none becomes a random 16-bit one), tqdm with a total for go_fast (fp8), a bare "Nit" counter for
+ *   bf16 (flux/sampling.py wraps a zip without total), then "Total safe images: n out of n".
+ * - diffusers: tqdm only (sdxl-lightning: its Cog source is not public, so no seed line is claimed).
+ * - none: closed API proxies (flux-1.1-pro, SD 3.5): no tqdm.
+ */
+function logsFor(run: Emulated, done: boolean): string {
+  const properties = (inputSchemaOf(run.fixture).properties ?? {}) as Record<string, { default?: unknown }>;
+  const declared = (name: string) => Object.hasOwn(properties, name);
+  const valueOf = (name: string) => run.input[name] ?? properties[name]?.default;
+  const steps = declared("num_inference_steps") ? Number(valueOf("num_inference_steps")) : 0;
+  const half = Math.floor(steps / 2);
+  const bars = (done ? [0, half, steps] : [0, half]).map((n) => tqdmLine(n, steps));
+  switch (run.fixture.logs) {
+    case "cog-sdxl":
+      return [`Using seed: ${run.seed}`, `Prompt: ${String(valueOf("prompt") ?? "")}`, "txt2img mode", ...bars].join("\n");
+    case "cog-flux": {
+      const counter = valueOf("go_fast") === false ? (done ? [0, half, steps] : [0, half]).map((n) => `${n}it [00:0${n ? 1 : 0}, ${n ? " 3.12it/s" : "?it/s"}]`) : bars;
+      const tail = done ? [`Total safe images: ${run.count} out of ${run.count}`] : [];
+      return [`Using seed: ${run.seed}`, ...counter, ...tail].join("\n");
+    }
+    case "diffusers":
+      return bars.join("\n");
+    default:
+      return "";
+  }
+}
+
+export function createReplicateApi(
+  options: {
+    baseUrl?: string;
+    token?: string;
+    outputOrigin?: string;
+    png?: Buffer;
+    /** Serve these models (GET model/version) and validate creates against their schemas like Replicate. */
+    models?: ModelFixture[];
+    /** Deployments by "owner/name", each running a model fixture's latest version. */
+    deployments?: Record<string, ModelFixture>;
+    /** Pixel scale of served images (1 = the model's real size); content is a flat colour either way. */
+    scale?: number;
+  } = {},
+) {
   const baseUrl = (options.baseUrl ?? REPLICATE_API).replace(/\/$/, "");
   const token = options.token ?? TEST_TOKEN;
   const outputOrigin = options.outputOrigin ?? DELIVERY_ORIGIN;
@@ -54,15 +124,34 @@ export function createReplicateApi(options: { baseUrl?: string; token?: string; 
   const failures: Array<{ route: ReplicateRoute; failure: Failure }> = [];
 
   const outputUrl = (id: string) => `${outputOrigin}/xezq/${id}/out-0.png`;
+  const models = options.models ? new Map(options.models.map((fixture) => [fixture.ref, fixture])) : null;
+  const deployments = new Map(Object.entries(options.deployments ?? {}));
+  const scale = options.scale ?? 1;
+  const emulated = new Map<string, Emulated>();
+  const imageCache = new Map<string, Promise<Buffer>>();
 
   /** Moves a prediction one step along: starting → processing (tqdm logs) → succeeded. */
   function advance(prediction: FakePrediction) {
     if (prediction.status === "starting") {
-      Object.assign(prediction, { status: "processing", started_at: new Date().toISOString(), logs: TQDM_HALF });
+      const run = emulated.get(prediction.id);
+      Object.assign(prediction, { status: "processing", started_at: new Date().toISOString(), logs: run ? logsFor(run, false) : TQDM_HALF });
     } else if (prediction.status === "processing") succeed(prediction);
   }
 
   function succeed(prediction: FakePrediction) {
+    const run = emulated.get(prediction.id);
+    if (run) {
+      const urls = Array.from({ length: run.count }, (_, i) => `${outputOrigin}/xezq/${prediction.id}/out-${i}.${run.format}`);
+      Object.assign(prediction, {
+        status: "succeeded",
+        started_at: prediction.started_at ?? new Date().toISOString(),
+        logs: logsFor(run, true),
+        output: run.fixture.outputShape === "string" ? urls[0] : urls,
+        completed_at: new Date().toISOString(),
+        metrics: { image_count: run.count, predict_time: 4.2, total_time: 5.1 },
+      });
+      return;
+    }
     Object.assign(prediction, {
       status: "succeeded",
       started_at: prediction.started_at ?? new Date().toISOString(),
@@ -143,12 +232,121 @@ export function createReplicateApi(options: { baseUrl?: string; token?: string; 
   }
 
   const notFound = () => HttpResponse.json(ERROR_BODIES[404] as object, { status: 404 });
+  const refusal = (r: { status: number; body: unknown }) => HttpResponse.json(r.body as object, { status: r.status });
+  const versionsOf = (fixture: ModelFixture): VersionBody[] => [fixture.model.latest_version as VersionBody, ...fixture.otherVersions];
+
+  /** Finds the fixture and version for a create's `version`: a bare id or "owner/name:id". */
+  function findVersion(ref: unknown): { fixture: ModelFixture; version: VersionBody } | null {
+    if (typeof ref !== "string" || !models) return null;
+    const [name, id] = ref.includes(":") ? ref.split(":", 2) : [null, ref];
+    for (const fixture of models.values()) {
+      if (name !== null && fixture.ref !== name) continue;
+      const version = versionsOf(fixture).find((v) => v.id === id);
+      if (version) return { fixture, version };
+    }
+    return null;
+  }
+
+  /** A create validated against `version`'s schema, as Replicate does before queueing anything. */
+  async function createValidated(request: Request, fixture: ModelFixture, version: VersionBody, shownVersion: string): Promise<Response> {
+    const body = (await request.clone().json()) as Record<string, unknown>;
+    const checked = validateLikeReplicate(version.openapi_schema, body.input);
+    if (!checked.ok) return HttpResponse.json(checked.body, { status: checked.status });
+    const { count, format } = outputsFor(fixture, checked.input);
+    const { width, height } = outputSizeFor(fixture, checked.input);
+    const sent = checked.input.seed;
+    // cog-flux replaces a falsy seed (none or 0); cog-sdxl only a missing one.
+    const seed = typeof sent === "number" && (sent !== 0 || fixture.logs !== "cog-flux") ? sent : Math.floor(Math.random() * 65536);
+    const prediction = addPrediction({
+      model: fixture.ref,
+      version: shownVersion,
+      input: checked.input,
+      ...(body.webhook ? { webhook: body.webhook, webhook_events_filter: body.webhook_events_filter } : {}),
+    });
+    emulated.set(prediction.id, { fixture, input: checked.input, count, format, width, height, seed });
+    return HttpResponse.json(prediction, { status: 201 });
+  }
+
+  async function createByVersion(request: Request): Promise<Response> {
+    const body = (await request.clone().json()) as Record<string, unknown>;
+    const found = findVersion(body.version);
+    if (!found) return refusal(INVALID_VERSION);
+    return createValidated(request, found.fixture, found.version, found.version.id);
+  }
+
+  async function createByModel(request: Request, ref: string): Promise<Response> {
+    const fixture = models?.get(ref);
+    if (!fixture) return refusal(MODEL_NOT_FOUND);
+    if (!fixture.official) return refusal(COMMUNITY_MODEL_BY_NAME);
+    // Official models hide their version in predictions.
+    return createValidated(request, fixture, fixture.model.latest_version as VersionBody, "hidden");
+  }
+
+  /** A flat-colour image of the exact size (times `scale`): real bytes of the format, a few hundred of them. */
+  function imageBytes(format: string, width: number, height: number): Promise<Buffer> {
+    const w = Math.max(1, Math.round(width * scale));
+    const h = Math.max(1, Math.round(height * scale));
+    const key = `${format}:${w}x${h}`;
+    let bytes = imageCache.get(key);
+    if (!bytes) {
+      if (format === "png") {
+        bytes = Promise.resolve(encodePng({ width: w, height: h, pixels: new Uint8Array(w * h * 3).fill(96) }));
+      } else {
+        const image = sharp({ create: { width: w, height: h, channels: 3, background: { r: 96, g: 120, b: 200 } } });
+        bytes = (format === "webp" ? image.webp({ quality: 80 }) : image.jpeg({ quality: 80 })).toBuffer();
+      }
+      imageCache.set(key, bytes);
+    }
+    return bytes;
+  }
+
+  const streamed = (bytes: Buffer, contentType: string) =>
+    // Streamed in chunks, as a CDN sends a large file.
+    new HttpResponse(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let offset = 0; offset < bytes.byteLength; offset += 1024) controller.enqueue(new Uint8Array(bytes.subarray(offset, offset + 1024)));
+          controller.close();
+        },
+      }),
+      { headers: { "content-type": contentType, "content-length": String(bytes.byteLength) } },
+    );
+
+  const modelHandlers: HttpHandler[] = models
+    ? [
+        http.get(`${baseUrl}/models/:owner/:name`, async ({ request, params }) => {
+          const failed = await gate("model", request);
+          if (failed) return failed;
+          const fixture = models.get(`${params.owner}/${params.name}`);
+          return fixture ? HttpResponse.json(fixture.model) : refusal(MODEL_NOT_FOUND);
+        }),
+        http.get(`${baseUrl}/models/:owner/:name/versions/:id`, async ({ request, params }) => {
+          const failed = await gate("model", request);
+          if (failed) return failed;
+          const fixture = models.get(`${params.owner}/${params.name}`);
+          if (!fixture) return refusal(MODEL_NOT_FOUND);
+          const version = versionsOf(fixture).find((v) => v.id === params.id);
+          return version ? HttpResponse.json(version) : refusal(VERSION_NOT_FOUND);
+        }),
+        http.post(`${baseUrl}/deployments/:owner/:name/predictions`, async ({ request, params }) => {
+          const failed = await gate("create", request);
+          if (failed) return failed;
+          const fixture = deployments.get(`${params.owner}/${params.name}`);
+          if (!fixture) return refusal(MODEL_NOT_FOUND);
+          return createValidated(request, fixture, fixture.model.latest_version as VersionBody, fixture.version);
+        }),
+      ]
+    : [];
 
   const handlers: HttpHandler[] = [
-    http.post(`${baseUrl}/predictions`, async ({ request }) => (await gate("create", request)) ?? create(request)),
-    http.post(`${baseUrl}/models/:owner/:name/predictions`, async ({ request, params }) =>
-      (await gate("create", request)) ?? create(request, `${params.owner}/${params.name}`),
-    ),
+    ...modelHandlers,
+    http.post(`${baseUrl}/predictions`, async ({ request }) => (await gate("create", request)) ?? (models ? createByVersion(request) : create(request))),
+    http.post(`${baseUrl}/models/:owner/:name/predictions`, async ({ request, params }) => {
+      const failed = await gate("create", request);
+      if (failed) return failed;
+      const ref = `${params.owner}/${params.name}`;
+      return models ? createByModel(request, ref) : create(request, ref);
+    }),
     http.get(`${baseUrl}/predictions/:id`, async ({ request, params }) => {
       const failed = await gate("get", request);
       if (failed) return failed;
@@ -167,20 +365,16 @@ export function createReplicateApi(options: { baseUrl?: string; token?: string; 
       }
       return HttpResponse.json(prediction);
     }),
-    http.get(`${outputOrigin}/xezq/:id/out-0.png`, async ({ request, params }) => {
+    http.get(`${outputOrigin}/xezq/:id/:file`, async ({ request, params }) => {
       const failed = await gate("delivery", request);
       if (failed) return failed;
-      if (predictions.get(String(params.id))?.status !== "succeeded") return new HttpResponse(null, { status: 404 });
-      // Streamed in chunks, as a CDN sends a large file.
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (let offset = 0; offset < png.byteLength; offset += 1024) controller.enqueue(new Uint8Array(png.subarray(offset, offset + 1024)));
-          controller.close();
-        },
-      });
-      return new HttpResponse(body, {
-        headers: { "content-type": "image/png", "content-length": String(png.byteLength) },
-      });
+      const id = String(params.id);
+      if (predictions.get(id)?.status !== "succeeded") return new HttpResponse(null, { status: 404 });
+      const run = emulated.get(id);
+      if (!run) return params.file === "out-0.png" ? streamed(png, "image/png") : new HttpResponse(null, { status: 404 });
+      const match = /^out-(\d+)\.(\w+)$/.exec(String(params.file));
+      if (!match || Number(match[1]) >= run.count || match[2] !== run.format) return new HttpResponse(null, { status: 404 });
+      return streamed(await imageBytes(run.format, run.width, run.height), CONTENT_TYPES[run.format] ?? "application/octet-stream");
     }),
   ];
 
@@ -208,7 +402,8 @@ export type ReplicateApi = ReturnType<typeof createReplicateApi>;
 function routeOf(request: RecordedRequest, baseUrl: string, outputOrigin: string): ReplicateRoute | null {
   if (request.url.startsWith(outputOrigin)) return "delivery";
   const path = request.url.slice(baseUrl.length);
-  if (request.method === "POST" && /^\/(models\/[^/]+\/[^/]+\/)?predictions$/.test(path)) return "create";
+  if (request.method === "POST" && /^\/((models|deployments)\/[^/]+\/[^/]+\/)?predictions$/.test(path)) return "create";
+  if (request.method === "GET" && /^\/models\/[^/]+\/[^/]+(\/versions\/[^/]+)?$/.test(path)) return "model";
   if (request.method === "POST" && /^\/predictions\/[^/]+\/cancel$/.test(path)) return "cancel";
   if (request.method === "GET" && /^\/predictions\/[^/]+$/.test(path)) return "get";
   return null;
