@@ -45,3 +45,11 @@ export type ModelOption = {
 
 /** The values a person may send: what the schema declares, never anything else. */
 export type InputValues = Record<string, string | number | boolean>;
+
+/**
+ * What a form left untouched sends: every field's schema default. Fields with
+ * none (a seed, flux-1.1-pro's width) are left out, so the model decides.
+ */
+export function defaultInput(fields: readonly InputField[]): InputValues {
+  return Object.fromEntries(fields.flatMap((field) => (field.default === undefined ? [] : [[field.name, field.default]])));
+}

@@ -4,7 +4,7 @@ import { readModelInputs, type ModelInputs } from "@/lib/models/cog-schema";
 import type { ImageModel, ModelDescription, RunTarget } from "@/lib/models/image-model";
 import type { ModelOption } from "@/lib/models/input-fields";
 import { createInputValidator, type InputValidator } from "@/lib/models/input-validator";
-import { MODEL_UNAVAILABLE } from "@/lib/models/replicate-errors";
+import { configurationProblemOf, MODEL_UNAVAILABLE } from "@/lib/models/replicate-errors";
 import { displayNameOf, formatModelRef, type ModelRef } from "@/lib/models/model-ref";
 
 /**
@@ -45,13 +45,19 @@ export interface ModelCatalog {
   list(): Promise<ModelOption[]>;
   /** The model a create names (the default when none), or an AppError saying why it cannot run. */
   resolve(key?: string): Promise<RunnableModel>;
+  /**
+   * What the operator must fix in the configuration (a community model named
+   * without a version, a model or version Replicate does not know), per model;
+   * checked at server start. A Replicate that cannot be reached is not one.
+   */
+  configurationProblems(): Promise<Array<{ key: string; fix: string }>>;
 }
 
 export const ALIAS_TTL_MS = 5 * 60_000;
 /** After a failed lookup with nothing kept, wait this long before asking Replicate again. */
 const RETRY_UNAVAILABLE_MS = 30_000;
 
-type Resolution = { ok: true; model: RunnableModel } | { ok: false; reason: string };
+type Resolution = { ok: true; model: RunnableModel } | { ok: false; reason: string; fix: string | null };
 type Cached = { resolution: Resolution; at: number };
 
 export function createModelCatalog({
@@ -113,11 +119,12 @@ export function createModelCatalog({
       const alias = ref.kind === "version" ? null : await store.readAlias(entry.key).catch(() => null);
       const kept = alias ? await store.readVersion(`${alias.model}:${alias.version}`).catch(() => null) : null;
       if (alias && kept) return toResolution(entry, { model: alias.model, version: alias.version, openapiSchema: kept });
-      console.error(`Could not read the schema of ${formatModelRef(ref)}:`, error instanceof Error ? error.message : error);
-      const configuration = error instanceof AppError && error.code === "model_unavailable";
+      const fix = configurationProblemOf(error);
+      console.error(`Could not read the schema of ${formatModelRef(ref)}:`, fix ?? (error instanceof Error ? error.message : error));
       return {
         ok: false,
-        reason: configuration ? MODEL_UNAVAILABLE : "This model's settings could not be loaded from Replicate. Try again in a minute.",
+        reason: fix ? MODEL_UNAVAILABLE : "This model's settings could not be loaded from Replicate. Try again in a minute.",
+        fix,
       };
     }
   }
@@ -136,6 +143,11 @@ export function createModelCatalog({
       if (resolution.model.inputs.unavailableReason) throw new AppError("model_unavailable", resolution.model.inputs.unavailableReason);
       return resolution.model;
     },
+
+    async configurationProblems() {
+      const resolutions = await Promise.all(entries.map(resolveEntry));
+      return resolutions.flatMap((resolution, index) => (!resolution.ok && resolution.fix ? [{ key: entries[index].key, fix: resolution.fix }] : []));
+    },
   };
 }
 
@@ -146,7 +158,7 @@ function toResolution(entry: CatalogEntry, description: ModelDescription): Resol
     validate = createInputValidator(description.openapiSchema, inputs);
   } catch (error) {
     console.error(`The schema of ${entry.key} cannot be used:`, error);
-    return { ok: false, reason: "This model's published schema cannot be read by this app." };
+    return { ok: false, reason: "This model's published schema cannot be read by this app.", fix: null };
   }
   const isLocal = entry.ref === "local";
   const [owner, name] = description.model.split("/");

@@ -7,6 +7,21 @@ export type ReplicateOperation = "create" | "get" | "cancel" | "describe";
 /** What people see when the operator's model configuration is at fault; the log says what to fix. */
 export const MODEL_UNAVAILABLE = "This model is not available right now.";
 
+/** The operator's side of a model that cannot run: what to change in the environment. */
+export class ModelConfigurationProblem extends Error {
+  override name = "ModelConfigurationProblem";
+}
+
+/** An error for people ("not available") that carries, as its cause, what the operator must fix. */
+export function modelConfigurationError(fix: string): AppError {
+  return new AppError("model_unavailable", MODEL_UNAVAILABLE, { cause: new ModelConfigurationProblem(fix) });
+}
+
+export function configurationProblemOf(error: unknown): string | null {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause instanceof ModelConfigurationProblem ? cause.message : null;
+}
+
 /**
  * Turns whatever a Replicate call threw into an AppError a person can act on.
  * The wording names the setting to check where one is at fault; Replicate's
@@ -93,11 +108,11 @@ function isInvalidVersion(failure: UpstreamFailure): boolean {
 }
 
 function configurationError(modelRef: string, said: string, cause: unknown): AppError {
-  console.error(
+  const fix =
     `Replicate cannot run ${modelRef}${said ? ` (${said})` : ""}. Check REPLICATE_MODEL / REPLICATE_MODELS: ` +
-      'official models run as "owner/name", any other model needs "owner/name:<version id>", deployments "deployment:owner/name".',
-  );
-  return new AppError("model_unavailable", MODEL_UNAVAILABLE, { cause });
+    'official models run as "owner/name", any other model needs "owner/name:<version id>", deployments "deployment:owner/name".';
+  console.error(fix, cause instanceof Error ? `(${cause.message})` : "");
+  return modelConfigurationError(fix);
 }
 
 function validationFields(failure: UpstreamFailure): FieldErrors | undefined {

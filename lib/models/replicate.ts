@@ -7,7 +7,7 @@ import { outputList, type ImageModel, type ModelDescription, type OutputDownload
 import type { InputValues } from "@/lib/models/input-fields";
 import { formatModelRef, type ModelRef } from "@/lib/models/model-ref";
 import { allowedOutputUrl } from "@/lib/models/output-hosts";
-import { toReplicateAppError, type ReplicateOperation } from "@/lib/models/replicate-errors";
+import { modelConfigurationError, toReplicateAppError, type ReplicateOperation } from "@/lib/models/replicate-errors";
 import { createReplicateFetch, DEFAULT_READ_RETRY, isTimeout, withReadRetries, type RetryPolicy } from "@/lib/models/replicate-http";
 import { toModelPrediction } from "@/lib/models/replicate-prediction";
 import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
@@ -61,9 +61,17 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
           return { model: `${ref.owner}/${ref.name}`, version: ref.version, openapiSchema: json.openapi_schema };
         }
         case "model": {
-          const json = (await client.models.get(ref.owner, ref.name, { signal })) as { latest_version?: VersionJson | null };
+          const json = (await client.models.get(ref.owner, ref.name, { signal })) as { is_official?: unknown; latest_version?: VersionJson | null };
           const latest = json.latest_version;
-          if (!latest || typeof latest.id !== "string") throw new AppError("model_unavailable", "This model has no published version.");
+          if (!latest || typeof latest.id !== "string") {
+            throw modelConfigurationError(`${ref.owner}/${ref.name} has no published version to run.`);
+          }
+          // Only official models run by name; Replicate would refuse every create.
+          if (json.is_official === false) {
+            throw modelConfigurationError(
+              `${ref.owner}/${ref.name} is a community model: Replicate runs it only at a version. Write REPLICATE_MODEL=${ref.owner}/${ref.name}:${latest.id} (its newest version) instead.`,
+            );
+          }
           return { model: `${ref.owner}/${ref.name}`, version: latest.id, openapiSchema: latest.openapi_schema };
         }
         case "deployment": {
@@ -74,7 +82,7 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
           const release = json.current_release;
           const [owner, name] = typeof release?.model === "string" ? release.model.split("/") : [];
           if (!owner || !name || typeof release?.version !== "string") {
-            throw new AppError("model_unavailable", "This deployment has no release to run.");
+            throw modelConfigurationError(`deployment:${ref.owner}/${ref.name} has no release to run.`);
           }
           const version = await readVersion(owner, name, release.version, signal);
           return { model: `${owner}/${name}`, version: release.version, openapiSchema: version.openapi_schema };

@@ -328,6 +328,25 @@ export function createReplicateApi(
           const version = versionsOf(fixture).find((v) => v.id === params.id);
           return version ? HttpResponse.json(version) : refusal(VERSION_NOT_FOUND);
         }),
+        // GET /v1/deployments/{owner}/{name}: the deployment and its current release (replicate.com/docs/reference/http#deployments.get).
+        http.get(`${baseUrl}/deployments/:owner/:name`, async ({ request, params }) => {
+          const failed = await gate("model", request);
+          if (failed) return failed;
+          const fixture = deployments.get(`${params.owner}/${params.name}`);
+          if (!fixture) return refusal(MODEL_NOT_FOUND);
+          return HttpResponse.json({
+            owner: params.owner,
+            name: params.name,
+            current_release: {
+              number: 1,
+              model: fixture.ref,
+              version: fixture.version,
+              created_at: "2026-11-01T00:00:00.000Z",
+              created_by: { type: "organization", username: params.owner, name: params.owner, github_url: null },
+              configuration: { hardware: "gpu-l40s", min_instances: 0, max_instances: 1 },
+            },
+          });
+        }),
         http.post(`${baseUrl}/deployments/:owner/:name/predictions`, async ({ request, params }) => {
           const failed = await gate("create", request);
           if (failed) return failed;

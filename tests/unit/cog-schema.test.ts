@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { readModelInputs } from "@/lib/models/cog-schema";
+import { LOCAL_MODEL_SCHEMA } from "@/lib/models/local-model-schema";
+import { MODEL_FIXTURES } from "@/tests/fixtures/replicate-models";
+
+const schemaOf = (ref: string) => MODEL_FIXTURES[ref].model.latest_version!.openapi_schema;
+const names = (ref: string) => readModelInputs(schemaOf(ref)).fields.map((field) => field.name);
+
+/** A Cog-style document with just the Input schema given. */
+function cog(properties: Record<string, unknown>, required: string[] = []) {
+  return { components: { schemas: { Input: { type: "object", title: "Input", properties, required } } } };
+}
+
+describe("reading a model's inputs from its Cog schema", () => {
+  it("orders flux-schnell's inputs by x-order and leaves out the safety switch", () => {
+    expect(names("black-forest-labs/flux-schnell")).toEqual([
+      "prompt",
+      "aspect_ratio",
+      "num_outputs",
+      "num_inference_steps",
+      "seed",
+      "output_format",
+      "output_quality",
+      "go_fast",
+      "megapixels",
+    ]);
+    expect(readModelInputs(schemaOf("black-forest-labs/flux-schnell")).omitted).toEqual([{ name: "disable_safety_checker", reason: "hidden" }]);
+  });
+
+  it("resolves an enum written as allOf/$ref, keeping the property's own description and default, titled from its name", () => {
+    const aspect = readModelInputs(schemaOf("black-forest-labs/flux-schnell")).fields.find((f) => f.name === "aspect_ratio");
+    expect(aspect).toMatchObject({
+      kind: "enum",
+      title: "Aspect ratio",
+      description: "Aspect ratio for the generated image",
+      default: "1:1",
+      required: false,
+    });
+    expect(aspect?.options).toEqual(["1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21"]);
+  });
+
+  it("reads types, ranges, defaults and required from SDXL, narrowing the seed to the app's range", () => {
+    const { fields, omitted, unavailableReason } = readModelInputs(schemaOf("stability-ai/sdxl"));
+    const byName = Object.fromEntries(fields.map((f) => [f.name, f]));
+    expect(byName.prompt).toMatchObject({ kind: "string", required: false, default: "An astronaut riding a rainbow unicorn", maxLength: 2000 });
+    expect(byName.num_inference_steps).toMatchObject({ kind: "integer", minimum: 1, maximum: 500, default: 50 });
+    expect(byName.guidance_scale).toMatchObject({ kind: "number", minimum: 1, maximum: 50, default: 7.5 });
+    expect(byName.apply_watermark).toMatchObject({ kind: "boolean", default: true });
+    expect(byName.seed).toMatchObject({ kind: "integer", minimum: 0, maximum: 2 ** 32 - 1 });
+    expect(byName.seed).not.toHaveProperty("default");
+    expect(omitted).toEqual(
+      expect.arrayContaining([
+        { name: "image", reason: "file" },
+        { name: "mask", reason: "file" },
+        { name: "replicate_weights", reason: "hidden" },
+        { name: "disable_safety_checker", reason: "hidden" },
+      ]),
+    );
+    expect(unavailableReason).toBeNull();
+  });
+
+  it("leaves optional file inputs out but calls a model that requires one unavailable, saying why", () => {
+    const upscaler = cog({ image: { type: "string", format: "uri", title: "Image", "x-order": 0 }, scale: { type: "integer", default: 4 } }, ["image"]);
+    const { fields, unavailableReason } = readModelInputs(upscaler);
+    expect(fields.map((f) => f.name)).toEqual(["scale"]);
+    expect(unavailableReason).toBe("This model needs an image or file input (image), which this app cannot send yet.");
+  });
+
+  it("hides secrets (format: password) and calls a model that requires one unavailable", () => {
+    const schema = cog({ prompt: { type: "string" }, api_key: { type: "string", format: "password" } }, ["prompt", "api_key"]);
+    const inputs = readModelInputs(schema);
+    expect(inputs.fields.map((f) => f.name)).toEqual(["prompt"]);
+    expect(inputs.omitted).toEqual([{ name: "api_key", reason: "hidden" }]);
+    expect(inputs.unavailableReason).toMatch(/an input this app does not offer \(api_key\)/);
+  });
+
+  it("says so when a schema has no inputs it can read", () => {
+    expect(readModelInputs({ openapi: "3.0.2" }).unavailableReason).toMatch(/no inputs this app can read/);
+    expect(readModelInputs(null).fields).toEqual([]);
+  });
+
+  it("reads the local preview model's own schema the same way", () => {
+    const { fields, unavailableReason } = readModelInputs(LOCAL_MODEL_SCHEMA);
+    expect(fields.map((f) => f.name)).toEqual(["prompt", "negative_prompt", "width", "height", "num_outputs", "num_inference_steps", "guidance_scale", "seed"]);
+    expect(unavailableReason).toBeNull();
+  });
+
+  it.each(Object.keys(MODEL_FIXTURES))("finds every fixture model usable without file inputs: %s", (ref) => {
+    const { fields, unavailableReason } = readModelInputs(schemaOf(ref));
+    expect(unavailableReason).toBeNull();
+    expect(fields.some((f) => f.name === "prompt")).toBe(true);
+  });
+});
