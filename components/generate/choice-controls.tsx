@@ -29,7 +29,8 @@ function RadioGroup({ id, name, legend, hint, error, value, onChange, options, c
   const { describedBy, errorId, hintId } = messageIds(id, hint, error);
   const focusTarget = options.some((option) => option.value === value) ? value : options[0]?.value;
   return (
-    <fieldset aria-describedby={describedBy} aria-invalid={error ? true : undefined} className="min-w-0 space-y-1.5">
+    // No aria-invalid here: ARIA 1.2 does not allow it on a group; the error is in the description.
+    <fieldset aria-describedby={describedBy} className="min-w-0 space-y-1.5">
       <legend className="mb-1.5 text-sm font-medium text-foreground">{legend}</legend>
       <div className={cx("flex flex-wrap gap-1.5", className)}>
         {options.map((option) => {
@@ -119,7 +120,7 @@ export type SwitchProps = {
   label: ReactNode;
   hint?: string | null;
   error?: string;
-  /** "" while a switch without a default has not been touched: shown off, sent as nothing. */
+  /** A switch without a default that was never touched shows off (and sends nothing). */
   checked: boolean;
   onChange: (checked: boolean) => void;
 };
