@@ -134,6 +134,15 @@ describe("GalleryGrid", () => {
     expect(document.activeElement).toBe(tile("A lighthouse at dusk"));
   });
 
+  it("leaves the seed out of the details when it is not known", async () => {
+    const { user } = renderGrid();
+    await user.click(tile("A red fox in snow"));
+    const dialog = screen.getByRole("dialog", { name: "Image details" });
+    const terms = within(dialog).getAllByRole("term").map((term) => term.textContent);
+    expect(terms).toContain("Model");
+    expect(terms).not.toContain("Seed");
+  });
+
   it("deletes only after a second, confirming press, and removes the tile", async () => {
     const { user, deleteImage } = renderGrid();
     await user.click(tile("A red fox in snow"));
