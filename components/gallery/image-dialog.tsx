@@ -117,18 +117,16 @@ function ImageDetails({
         </div>
 
         <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-2 text-sm">
+          <Detail term="Model">{image.modelName}</Detail>
           <Detail term="Size">
-            {input.width} × {input.height}
+            {image.width} × {image.height}
           </Detail>
-          <Detail term="Steps">{input.num_inference_steps}</Detail>
-          <Detail term="Guidance">{input.guidance_scale}</Detail>
-          <Detail term="Seed">{input.seed ?? <span className="text-muted">Random</span>}</Detail>
-          <Detail term="Negative prompt">
-            {input.negative_prompt ? input.negative_prompt : <span className="text-muted">None</span>}
-          </Detail>
-          <Detail term="Model">
-            <span className="font-mono text-xs break-all">{image.model}</span>
-          </Detail>
+          {image.seed !== null ? <Detail term="Seed">{image.seed}</Detail> : null}
+          {otherSettings(input).map(([name, value]) => (
+            <Detail key={name} term={humanise(name)}>
+              {value === "" ? <span className="text-muted">None</span> : typeof value === "boolean" ? (value ? "On" : "Off") : String(value)}
+            </Detail>
+          ))}
           <Detail term="Created">
             <LocalDateTime iso={image.createdAt} options={{ dateStyle: "long", timeStyle: "short" }} />
           </Detail>
@@ -176,6 +174,17 @@ function DownloadIcon() {
       <path d="M8 2.5v7.5m0 0L5 7m3 3 3-3M3 12.5h10" strokeLinecap="round" strokeLinejoin="round" />
     </svg>
   );
+}
+
+/** The input as sent, apart from what is shown on its own (prompt, seed) and the size the file really has. */
+function otherSettings(input: GalleryImage["input"]): [string, string | number | boolean][] {
+  const shown = new Set(["prompt", "seed", "width", "height"]);
+  return Object.entries(input).filter(([name]) => !shown.has(name));
+}
+
+/** "num_inference_steps" → "Num inference steps": the gallery has the input, not the model's titles. */
+function humanise(name: string): string {
+  return name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 
 function Detail({ term, children }: { term: string; children: ReactNode }) {

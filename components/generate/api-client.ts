@@ -1,5 +1,5 @@
 import type { FieldErrors } from "@/lib/errors";
-import type { GenerationInput } from "@/lib/predictions/input-schema";
+import type { InputValues } from "@/lib/models/input-fields";
 import type { PredictionView } from "@/lib/predictions/types";
 
 /** A failed request in the terms the UI needs; `status` is null when the server was never reached. */
@@ -31,12 +31,18 @@ export function predictionUrl(id: string): string {
   return `/api/replicate/${encodeURIComponent(id)}`;
 }
 
-export async function createPrediction(input: GenerationInput): Promise<PredictionView> {
+/** Starts a prediction on the model the picker names by `model` (a ModelOption's key). */
+export async function createPrediction({ model, input }: { model: string; input: InputValues }): Promise<PredictionView> {
   return request("/api/replicate", {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ input }),
+    body: JSON.stringify({ model, input }),
   });
+}
+
+/** The server's answer when the chosen model cannot be run (no schema, removed, not configured). */
+export function isModelUnavailable(failure: RequestFailure): boolean {
+  return failure.code === "model_unavailable";
 }
 
 /** Asks the model to stop. The answer is the prediction as it now stands: usually canceled, possibly already succeeded. */

@@ -1,8 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import type { RequestFailure } from "@/components/generate/api-client";
-import { FIELD_LABELS, type FormErrors, type FormField } from "@/components/generate/form-values";
+import { isModelUnavailable, type RequestFailure } from "@/components/generate/api-client";
+import type { FormErrors } from "@/components/generate/form-state";
 import { Notice } from "@/components/ui/notice";
 import { useFocusOnMount } from "@/components/ui/use-focus-on-mount";
 
@@ -13,7 +13,10 @@ export type FormProblem =
 
 export type FormProblemNoticeProps = {
   problem: FormProblem;
-  fieldId: (field: FormField) => string;
+  /** Element id of each field's control, so the summary can link to it. */
+  fieldId: (name: string) => string;
+  /** What each field is called on screen (its schema title). */
+  fieldLabel: (name: string) => string;
   /** Where sign-in should send the person back to. */
   returnTo: string;
 };
@@ -23,11 +26,11 @@ export type FormProblemNoticeProps = {
  * new key for each submit), and for invalid fields it links to each one, so keyboard
  * and screen-reader users land on the problem instead of hunting for it.
  */
-export function FormProblemNotice({ problem, fieldId, returnTo }: FormProblemNoticeProps) {
+export function FormProblemNotice({ problem, fieldId, fieldLabel, returnTo }: FormProblemNoticeProps) {
   const ref = useFocusOnMount<HTMLDivElement>();
 
   if (problem.kind === "fields") {
-    const fields = Object.keys(problem.errors) as FormField[];
+    const fields = Object.keys(problem.errors);
     const count = fields.length + problem.other.length;
     return (
       <Notice ref={ref} tabIndex={-1} role="alert" tone="error" title={count === 1 ? "Check this field" : "Check these fields"}>
@@ -43,7 +46,7 @@ export function FormProblemNotice({ problem, fieldId, returnTo }: FormProblemNot
                   document.getElementById(fieldId(field))?.focus();
                 }}
               >
-                {FIELD_LABELS[field]}: {problem.errors[field]}
+                {fieldLabel(field)}: {problem.errors[field]}
               </a>
             </li>
           ))}
@@ -65,6 +68,14 @@ export function FormProblemNotice({ problem, fieldId, returnTo }: FormProblemNot
         >
           Sign in
         </Link>
+      </Notice>
+    );
+  }
+
+  if (isModelUnavailable(failure)) {
+    return (
+      <Notice ref={ref} tabIndex={-1} role="alert" tone="error" title="This model is not available right now">
+        {failure.message} Choose another model, or try again later.
       </Notice>
     );
   }

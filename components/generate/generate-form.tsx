@@ -1,46 +1,70 @@
 "use client";
 
-import { useId, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent } from "react";
+import { useId, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { AdvancedSettings } from "@/components/generate/advanced-settings";
 import { createPrediction, RequestError } from "@/components/generate/api-client";
+import { controlOf, parseRatio, placementOf } from "@/components/generate/field-hints";
 import { FormProblemNotice, type FormProblem } from "@/components/generate/form-problem-notice";
 import {
-  ADVANCED_FIELDS,
-  initialFormValues,
-  toFormErrors,
-  toGenerationInput,
+  carryOverValues,
+  initialRawValues,
+  splitErrors,
+  toInputDraft,
   type FormErrors,
-  type FormField,
-  type FormValues,
-} from "@/components/generate/form-values";
-import { ModelNotice } from "@/components/generate/model-notice";
+  type RawValue,
+  type RawValues,
+} from "@/components/generate/form-state";
+import { InputControl } from "@/components/generate/input-control";
+import { ModelPicker } from "@/components/generate/model-picker";
 import { isActiveStage } from "@/components/generate/prediction-stage";
 import { PredictionStatus } from "@/components/generate/prediction-status";
 import { usePrediction } from "@/components/generate/use-prediction";
 import { Button } from "@/components/ui/button";
-import { cx } from "@/components/ui/class-names";
-import { Field } from "@/components/ui/field";
 import { Spinner } from "@/components/ui/spinner";
-import { MAX_PROMPT_LENGTH } from "@/lib/predictions/input-limits";
-import type { GenerationInput } from "@/lib/predictions/input-schema";
+import { checkInput } from "@/lib/models/input-check";
+import type { InputField, InputValues, ModelOption } from "@/lib/models/input-fields";
 import type { PredictionView, SaveImageResult } from "@/lib/predictions/types";
 
 export type GenerateFormProps = {
-  modelName: string;
-  isLocalPreview: boolean;
+  /** The configured models; the first available one is the default. */
+  models: ModelOption[];
+  /** The model to start on (when reusing an image's settings). */
+  initialModelKey?: string;
+  initialInput?: InputValues;
   saveImage: (predictionId: string) => Promise<SaveImageResult>;
-  initialInput?: Partial<GenerationInput>;
   pollIntervalMs?: number;
 };
 
 const RETURN_TO = "/dashboard/generate";
 
-export function GenerateForm({ modelName, isLocalPreview, saveImage, initialInput, pollIntervalMs = 1000 }: GenerateFormProps) {
+function startingModel(models: readonly ModelOption[], key: string | undefined): ModelOption | null {
+  return models.find((model) => model.key === key && model.available) ?? models.find((model) => model.available) ?? models[0] ?? null;
+}
+
+/** Prompt first, then by the schema's order; width and height sit side by side. */
+function sortFields(fields: readonly InputField[]): { main: InputField[]; advanced: InputField[] } {
+  const main = fields.filter((field) => placementOf(field) === "main");
+  main.sort((a, b) => Number(controlOf(b) === "prompt") - Number(controlOf(a) === "prompt") || a.order - b.order);
+  return { main, advanced: fields.filter((field) => placementOf(field) === "advanced") };
+}
+
+/** The shape placeholders take before the images arrive: what was asked for, else square. */
+function requestedRatio(input: InputValues | undefined): number {
+  const width = input?.width;
+  const height = input?.height;
+  if (typeof width === "number" && typeof height === "number" && width > 0 && height > 0) return width / height;
+  return typeof input?.aspect_ratio === "string" ? (parseRatio(input.aspect_ratio) ?? 1) : 1;
+}
+
+export function GenerateForm({ models, initialModelKey, initialInput, saveImage, pollIntervalMs = 1000 }: GenerateFormProps) {
   const idPrefix = useId();
-  const fieldId = (field: FormField) => `${idPrefix}-${field}`;
+  const fieldId = (name: string) => `${idPrefix}-field-${name}`;
   const promptRef = useRef<HTMLTextAreaElement>(null);
 
-  const [values, setValues] = useState<FormValues>(() => initialFormValues(initialInput));
+  const [modelKey, setModelKey] = useState(() => startingModel(models, initialModelKey)?.key ?? null);
+  const model = models.find((option) => option.key === modelKey) ?? null;
+  const fields = model?.fields ?? [];
+  const [values, setValues] = useState<RawValues>(() => initialRawValues(startingModel(models, initialModelKey)?.fields ?? [], initialInput));
   const [errors, setErrors] = useState<FormErrors>({});
   // A fresh key per problem remounts the notice, which is what moves focus to it.
   const [problem, setProblem] = useState<{ key: number; value: FormProblem } | null>(null);
@@ -51,51 +75,63 @@ export function GenerateForm({ modelName, isLocalPreview, saveImage, initialInpu
   const prediction = usePrediction({ created, pollIntervalMs, saveImage });
   const stalled = Boolean(prediction.saveFailure) || Boolean(prediction.pollFailure?.fatal);
   const busy = submitting || (created !== null && isActiveStage(prediction.stage) && !stalled);
+  const canGenerate = Boolean(model?.available);
   const isMac = useIsMac();
+  const { main, advanced } = sortFields(fields);
+  const fieldLabel = (name: string) => fields.find((field) => field.name === name)?.title ?? name;
 
-  function change(field: FormField, value: string) {
-    setValues((current) => ({ ...current, [field]: value }));
+  function change(name: string, value: RawValue) {
+    setValues((current) => ({ ...current, [name]: value }));
     // A corrected field stops shouting; the rest keep their messages until the next submit.
-    if (errors[field]) {
+    if (errors[name]) {
       setErrors((current) => {
         const next = { ...current };
-        delete next[field];
+        delete next[name];
         return next;
       });
     }
+  }
+
+  function pickModel(key: string) {
+    const next = models.find((option) => option.key === key);
+    if (!next || next.key === modelKey) return;
+    setValues((current) => carryOverValues(fields, next.fields, current));
+    setModelKey(next.key);
+    setErrors({});
+    setProblem(null);
   }
 
   function showProblem(value: FormProblem) {
     setProblem((current) => ({ key: (current?.key ?? 0) + 1, value }));
   }
 
-  function showFieldErrors(fieldErrors: FormErrors, other: string[] = []) {
+  function showFieldErrors({ errors: fieldErrors, other }: { errors: FormErrors; other: string[] }) {
     setErrors(fieldErrors);
-    if (ADVANCED_FIELDS.some((field) => fieldErrors[field])) setAdvancedOpen(true);
+    if (advanced.some((field) => fieldErrors[field.name])) setAdvancedOpen(true);
     showProblem({ kind: "fields", errors: fieldErrors, other });
   }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (busy) return;
-    const parsed = toGenerationInput(values);
-    if (!parsed.ok) return showFieldErrors(parsed.errors);
+    if (busy || !model || !canGenerate) return;
+    const checked = checkInput(fields, toInputDraft(fields, values));
+    if (!checked.ok) return showFieldErrors(splitErrors(fields, checked.fields));
 
     setErrors({});
     setProblem(null);
     setCreated(null);
     setSubmitting(true);
     try {
-      setCreated(await createPrediction(parsed.input));
+      setCreated(await createPrediction({ model: model.key, input: checked.input }));
     } catch (error) {
       const failure =
         error instanceof RequestError
           ? error.failure
           : { status: null, code: "unknown", message: "Something went wrong. Please try again." };
       if (failure.status === 422 && failure.fields) {
-        const mapped = toFormErrors(failure.fields);
-        const nothingMapped = Object.keys(mapped.errors).length === 0 && mapped.other.length === 0;
-        showFieldErrors(mapped.errors, nothingMapped ? [failure.message] : mapped.other);
+        const split = splitErrors(fields, failure.fields);
+        const nothingSplit = Object.keys(split.errors).length === 0 && split.other.length === 0;
+        showFieldErrors(nothingSplit ? { errors: {}, other: [failure.message] } : split);
       } else {
         showProblem({ kind: "request", failure });
       }
@@ -117,91 +153,100 @@ export function GenerateForm({ modelName, isLocalPreview, saveImage, initialInpu
     promptRef.current?.focus();
   }
 
-  const promptLength = values.prompt.length;
-  const counterId = `${idPrefix}-prompt-counter`;
+  const control = (field: InputField) => (
+    <InputControl
+      key={`${modelKey}:${field.name}`}
+      field={field}
+      id={fieldId(field.name)}
+      value={values[field.name] ?? ""}
+      error={errors[field.name]}
+      onChange={(value) => change(field.name, value)}
+      promptRef={promptRef}
+      onPromptKeyDown={submitOnShortcut}
+    />
+  );
+  const prompt = values.prompt;
 
   return (
     <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,28rem)_minmax(0,1fr)] lg:gap-10">
       <div className="min-w-0 space-y-5">
-        <ModelNotice modelName={modelName} isLocalPreview={isLocalPreview} />
-
         {problem ? (
-          <FormProblemNotice key={problem.key} problem={problem.value} fieldId={fieldId} returnTo={RETURN_TO} />
+          <FormProblemNotice key={problem.key} problem={problem.value} fieldId={fieldId} fieldLabel={fieldLabel} returnTo={RETURN_TO} />
         ) : null}
 
         <form onSubmit={submit} noValidate className="space-y-5">
           {/* Disabling the fieldset locks every control while a prediction runs, keeping the values visible. */}
           <fieldset disabled={busy} className="min-w-0 space-y-5">
             <legend className="sr-only">Image settings</legend>
-            <Field
-              id={fieldId("prompt")}
-              label="Prompt"
-              error={errors.prompt}
-              describedBy={counterId}
-              aside={
-                <span
-                  id={counterId}
-                  className={cx("font-mono text-xs tabular-nums", promptLength > MAX_PROMPT_LENGTH ? "text-danger" : "text-muted")}
-                >
-                  <span aria-hidden="true">
-                    {promptLength} / {MAX_PROMPT_LENGTH}
-                  </span>
-                  <span className="sr-only">
-                    {promptLength} of {MAX_PROMPT_LENGTH} characters
-                  </span>
-                </span>
-              }
-            >
-              {(control) => (
-                <textarea
-                  {...control}
-                  ref={promptRef}
-                  name="prompt"
-                  rows={5}
-                  required
-                  value={values.prompt}
-                  onChange={(event) => change("prompt", event.target.value)}
-                  onKeyDown={submitOnShortcut}
-                  placeholder="A lighthouse on a basalt cliff at dusk, volumetric light, 35mm film"
-                  className={cx(control.className, "min-h-28 resize-y leading-relaxed")}
-                />
-              )}
-            </Field>
-
-            <AdvancedSettings
-              values={values}
-              errors={errors}
-              fieldId={fieldId}
-              onChange={change}
-              open={advancedOpen}
-              onOpenChange={setAdvancedOpen}
-            />
+            <ModelPicker models={models} selected={model} onChange={pickModel} id={`${idPrefix}-model`} />
+            {canGenerate ? (
+              <>
+                <MainFields fields={main} render={control} />
+                {advanced.length > 0 ? (
+                  <AdvancedSettings
+                    count={advanced.length}
+                    hasErrors={advanced.some((field) => errors[field.name])}
+                    open={advancedOpen}
+                    onOpenChange={setAdvancedOpen}
+                  >
+                    {advanced.map(control)}
+                  </AdvancedSettings>
+                ) : null}
+              </>
+            ) : null}
           </fieldset>
 
           <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
-            <Button type="submit" disabled={busy} className="min-w-32">
+            <Button type="submit" disabled={busy || !canGenerate} className="min-w-32">
               {busy ? <Spinner /> : null}
               {submitting ? "Starting…" : busy ? "Generating…" : "Generate"}
             </Button>
-            <p className="text-xs text-muted">
-              or press{" "}
-              <kbd className="rounded border bg-surface px-1 py-0.5 font-mono text-[0.7rem]">{isMac ? "⌘" : "Ctrl"}</kbd>{" "}
-              <kbd className="rounded border bg-surface px-1 py-0.5 font-mono text-[0.7rem]">Enter</kbd> in the prompt
-            </p>
+            {canGenerate && main.some((field) => controlOf(field) === "prompt") ? (
+              <p className="text-xs text-muted">
+                or press{" "}
+                <kbd className="rounded border bg-surface px-1 py-0.5 font-mono text-[0.7rem]">{isMac ? "⌘" : "Ctrl"}</kbd>{" "}
+                <kbd className="rounded border bg-surface px-1 py-0.5 font-mono text-[0.7rem]">Enter</kbd> in the prompt
+              </p>
+            ) : null}
           </div>
         </form>
       </div>
 
       <div className="min-w-0">
         {created ? (
-          <PredictionStatus key={created.id} state={prediction} prompt={values.prompt} onGenerateAnother={generateAnother} />
+          <PredictionStatus
+            key={created.id}
+            state={prediction}
+            prompt={typeof prompt === "string" ? prompt : ""}
+            placeholderRatio={requestedRatio(created.input)}
+            onGenerateAnother={generateAnother}
+          />
         ) : (
           <div className="flex aspect-square w-full items-center justify-center rounded-xl border border-dashed bg-surface p-6 text-center text-sm text-muted lg:aspect-[4/3]">
-            {submitting ? "Sending your request…" : "Your image will appear here."}
+            {submitting ? "Sending your request…" : "Your images will appear here."}
           </div>
         )}
       </div>
     </div>
+  );
+}
+
+/** The main fields in order, with a width and height next to each other drawn as one row. */
+function MainFields({ fields, render }: { fields: InputField[]; render: (field: InputField) => ReactNode }) {
+  const rows: InputField[][] = [];
+  for (const field of fields) {
+    const last = rows.at(-1);
+    if (last?.length === 1 && controlOf(last[0]) === "size" && controlOf(field) === "size") last.push(field);
+    else rows.push([field]);
+  }
+  return rows.map((row) =>
+    row.length === 1 ? (
+      render(row[0])
+    ) : (
+      <div key={row.map((field) => field.name).join("+")} className="grid gap-4 sm:grid-cols-2">
+        {row.map(render)}
+      </div>
+    ),
   );
 }
 

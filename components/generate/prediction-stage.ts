@@ -2,8 +2,8 @@ import type { PredictionView } from "@/lib/predictions/types";
 
 /**
  * What the person sees a prediction doing. It folds Replicate's statuses and the
- * app's own "saved yet?" fact into one value, so the UI never has to combine
- * `status`, `started_at` and `image` itself.
+ * app's own "all saved yet?" fact into one value, so the UI never has to combine
+ * `status`, `started_at` and `images` itself.
  */
 export type Stage = "idle" | "queued" | "starting" | "generating" | "saving" | "done" | "failed" | "canceled";
 
@@ -22,8 +22,8 @@ export const STAGE_DESCRIPTIONS: Record<Stage, string> = {
   idle: "Describe an image and press Generate.",
   queued: "Waiting for the model to pick up your request.",
   starting: "The model is starting up.",
-  generating: "The model is drawing your image.",
-  saving: "Saving the image to your gallery.",
+  generating: "The model is drawing.",
+  saving: "Saving to your gallery.",
   done: "Saved to your gallery.",
   failed: "The model could not make this image.",
   canceled: "This prediction was canceled before it finished.",
@@ -54,13 +54,18 @@ export function derivePredictionStage(view: PredictionView | undefined | null): 
     case "processing":
       return "generating";
     case "succeeded":
-      return view.image ? "done" : "saving";
+      return allImagesSaved(view) ? "done" : "saving";
     case "failed":
       return "failed";
     case "canceled":
     case "aborted":
       return "canceled";
   }
+}
+
+/** Every image the model was asked for is saved: nothing more will arrive. */
+export function allImagesSaved(view: PredictionView): boolean {
+  return view.images.length >= view.expectedImages;
 }
 
 /** Stages in which the prediction still changes on its own, so the UI keeps watching. */

@@ -24,6 +24,8 @@ export type PredictionStatusProps = {
   state: PredictionState;
   /** What the person typed; used as alt text until the server's copy of the input is known. */
   prompt: string;
+  /** The aspect ratio the placeholders take until the images arrive, e.g. from width and height. */
+  placeholderRatio: number;
   onGenerateAnother: () => void;
 };
 
@@ -31,14 +33,15 @@ export type PredictionStatusProps = {
  * The panel for one prediction: stage, progress, elapsed time, then the image or
  * the error. Mount it with `key={predictionId}` so focus lands here for each new run.
  */
-export function PredictionStatus({ state, prompt, onGenerateAnother }: PredictionStatusProps) {
-  const { view, stage, percent, image, pollFailure, saveFailure } = state;
+export function PredictionStatus({ state, prompt, placeholderRatio, onGenerateAnother }: PredictionStatusProps) {
+  const { view, stage, percent, images, expectedImages, pollFailure, saveFailure } = state;
   const headingId = useId();
   const panelRef = useFocusOnMount<HTMLElement>();
   const stalled = Boolean(saveFailure) || Boolean(pollFailure?.fatal);
   const running = isActiveStage(stage) && !stalled;
   const label = STAGE_LABELS[stage];
-  const alt = view?.input.prompt ?? prompt;
+  const served = view?.input.prompt;
+  const alt = typeof served === "string" && served.trim() ? served : prompt;
 
   return (
     <section
@@ -65,13 +68,14 @@ export function PredictionStatus({ state, prompt, onGenerateAnother }: Predictio
       {running ? (
         <div className="space-y-3">
           <div className="flex items-center gap-3">
-            <ProgressBar value={percent} label={label.toLowerCase()} className="flex-1" />
+            <ProgressBar value={percent} label={label.toLowerCase()} estimate={state.percentIsEstimate} className="flex-1" />
             {state.cancel ? (
               <Button size="sm" variant="secondary" onClick={state.cancel} disabled={state.isCanceling}>
                 {state.isCanceling ? "Canceling…" : "Cancel"}
               </Button>
             ) : null}
           </div>
+          {state.percentIsEstimate ? <p className="text-xs text-muted">Estimated from this model&apos;s usual run time.</p> : null}
           <StageSteps stage={stage} />
         </div>
       ) : null}
@@ -93,7 +97,7 @@ export function PredictionStatus({ state, prompt, onGenerateAnother }: Predictio
       ) : null}
 
       {saveFailure ? (
-        <FocusedNotice tone="error" title="The image could not be saved">
+        <FocusedNotice tone="error" title={expectedImages > 1 ? "The images could not be saved" : "The image could not be saved"}>
           <p>{saveFailure}</p>
           <Button size="sm" variant="secondary" className="mt-2" onClick={state.retrySave} disabled={state.isSaving}>
             {state.isSaving ? "Saving…" : "Try again"}
@@ -101,18 +105,56 @@ export function PredictionStatus({ state, prompt, onGenerateAnother }: Predictio
         </FocusedNotice>
       ) : null}
 
-      {image ? (
-        <ImageResult image={image} alt={alt} onGenerateAnother={onGenerateAnother} />
-      ) : running && view ? (
-        <ImagePlaceholder width={view.input.width} height={view.input.height} />
+      {images.length > 0 || (running && expectedImages > 0) ? (
+        <ImageGrid images={images} slots={running ? expectedImages : images.length} alt={alt} ratio={placeholderRatio} />
+      ) : null}
+      {stage === "done" ? (
+        <div className="flex flex-wrap gap-2">
+          <Button onClick={onGenerateAnother}>Generate another</Button>
+          <Link href="/dashboard" className={buttonClasses({ variant: "secondary" })}>
+            View in gallery
+          </Link>
+        </div>
       ) : null}
     </section>
   );
 }
 
-function ImageResult({ image, alt, onGenerateAnother }: { image: ImageView; alt: string; onGenerateAnother: () => void }) {
+const GRID_COLUMNS: Record<number, string> = { 1: "grid-cols-1", 2: "grid-cols-2", 3: "grid-cols-2", 4: "grid-cols-2" };
+
+/**
+ * One slot per expected image, filled in output order as each is saved. One image
+ * gets the whole panel; two to four share a two-column grid.
+ */
+function ImageGrid({ images, slots, alt, ratio }: { images: ImageView[]; slots: number; alt: string; ratio: number }) {
+  const count = Math.max(slots, images.length);
+  const byIndex = new Map(images.map((image) => [image.index, image]));
+  // Saved images first by index, then a placeholder for each still to come.
+  const indexes = [...new Set([...images.map((image) => image.index), ...Array.from({ length: count }, (_, i) => i)])]
+    .sort((a, b) => a - b)
+    .slice(0, count);
   return (
-    <div className="space-y-4">
+    <ul aria-label="Images" className={cx("grid gap-3", GRID_COLUMNS[count] ?? "grid-cols-2 sm:grid-cols-3")}>
+      {indexes.map((index, position) => {
+        const image = byIndex.get(index);
+        const name = count > 1 ? `${alt} (image ${position + 1} of ${count})` : alt;
+        return (
+          <li key={index} className="min-w-0">
+            {image ? (
+              <ImageResult image={image} alt={name} large={count === 1} />
+            ) : (
+              <ImagePlaceholder ratio={ratio} label={count > 1 ? `Image ${position + 1} of ${count}` : "The image"} />
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function ImageResult({ image, alt, large }: { image: ImageView; alt: string; large: boolean }) {
+  return (
+    <figure className="space-y-2">
       {/* A plain img: the URL is an authenticated same-origin route or a short-lived signed URL,
           neither of which the image optimizer can fetch on the person's behalf. */}
       {/* eslint-disable-next-line @next/next/no-img-element */}
@@ -121,30 +163,36 @@ function ImageResult({ image, alt, onGenerateAnother }: { image: ImageView; alt:
         alt={alt}
         width={image.width}
         height={image.height}
-        className="mx-auto h-auto max-h-[75vh] w-auto max-w-full rounded-lg border bg-surface-strong"
+        className={cx("mx-auto h-auto w-auto max-w-full rounded-lg border bg-surface-strong", large ? "max-h-[75vh]" : "max-h-[40vh]")}
       />
-      <div className="flex flex-wrap gap-2">
-        <Button onClick={onGenerateAnother}>Generate another</Button>
-        <Link href="/dashboard" className={buttonClasses({ variant: "secondary" })}>
-          View in gallery
-        </Link>
-        <a href={downloadUrl(image.url)} download={downloadName(alt, image.url)} className={buttonClasses({ variant: "ghost" })}>
+      <figcaption className="flex flex-wrap items-center justify-between gap-2">
+        <span className="font-mono text-xs tabular-nums text-muted">
+          {image.width} × {image.height}
+        </span>
+        <a
+          href={downloadUrl(image.url)}
+          download={downloadName(alt, image.url)}
+          className={buttonClasses({ variant: "ghost", size: "sm" })}
+          aria-label={`Download ${alt}`}
+        >
           Download
         </a>
-      </div>
-    </div>
+      </figcaption>
+    </figure>
   );
 }
 
-function ImagePlaceholder({ width, height }: { width: number; height: number }) {
+/** Holds the image's place, in the shape asked for, until it is saved. */
+function ImagePlaceholder({ ratio, label }: { ratio: number; label: string }) {
   return (
     <div
-      aria-hidden="true"
+      role="img"
+      aria-label={`${label}, not ready yet`}
       className="mx-auto flex animate-pulse items-center justify-center rounded-lg border border-dashed bg-surface-strong font-mono text-xs text-muted"
       // Same shape as the image to come, capped so a portrait fits on screen.
-      style={{ aspectRatio: `${width} / ${height}`, width: `min(100%, calc(75vh * ${width / height}))` }}
+      style={{ aspectRatio: String(ratio), width: `min(100%, calc(75vh * ${ratio}))` }}
     >
-      {width} × {height}
+      <span aria-hidden="true">{label === "The image" ? null : label.replace(/ of \d+$/, "")}</span>
     </div>
   );
 }

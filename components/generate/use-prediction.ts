@@ -9,7 +9,7 @@ import {
   RequestError,
   type RequestFailure,
 } from "@/components/generate/api-client";
-import { derivePredictionStage, progressPercent, type Stage } from "@/components/generate/prediction-stage";
+import { allImagesSaved, derivePredictionStage, progressPercent, type Stage } from "@/components/generate/prediction-stage";
 import type { ImageView, PredictionView, SaveImageResult } from "@/lib/predictions/types";
 
 /** Answers that polling again cannot change: the session is gone or the prediction is not ours. */
@@ -26,7 +26,12 @@ export type PredictionState = {
   view: PredictionView | null;
   stage: Stage;
   percent: number;
-  image: ImageView | null;
+  /** True when the percent is estimated from the model's usual run time, not reported by it. */
+  percentIsEstimate: boolean;
+  /** The images saved so far, by output index. */
+  images: ImageView[];
+  /** How many images to hold a place for. */
+  expectedImages: number;
   /** Polling trouble. `fatal` ones stop polling; others are retried by SWR. */
   pollFailure: (RequestFailure & { fatal: boolean }) | null;
   saveFailure: string | null;
@@ -38,14 +43,14 @@ export type PredictionState = {
   cancelFailure: string | null;
 };
 
-type Saved = { predictionId: string; image: ImageView };
+type Saved = { predictionId: string; images: ImageView[] };
 type PredictionMessage = { predictionId: string; message: string };
 
 /**
  * Follows one prediction to the end: polls its status with SWR, asks the server
- * action to save the image once the model has succeeded, and stops polling as soon
- * as nothing more can change (a final failure, or an image we know about, whichever
- * of the poll or the save told us first).
+ * action to save the images once the model has succeeded, and stops polling as
+ * soon as nothing more can change (a final failure, a failed save, or every
+ * expected image known, from the poll or the save, whichever told us first).
  */
 export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredictionOptions): PredictionState {
   const id = created?.id ?? null;
@@ -57,10 +62,11 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
   const [canceledId, setCanceledId] = useState<string | null>(null);
   const requestedSave = useRef<string | null>(null);
 
-  const savedImage = saved && saved.predictionId === id ? saved.image : null;
+  const savedImages = saved && saved.predictionId === id ? saved.images : null;
   const saveFailure = saveError && saveError.predictionId === id ? saveError.message : null;
   // A cancel answer arrives outside the polling loop; this stops the poll already scheduled.
-  const pollingDone = Boolean(savedImage) || Boolean(saveFailure) || (id !== null && canceledId === id);
+  // The save's answer holds every image, so once it is in nothing is left to poll for.
+  const pollingDone = savedImages !== null || Boolean(saveFailure) || (id !== null && canceledId === id);
 
   // SWR calls this with the freshest data after every poll, so no request follows a final answer.
   const refreshInterval = useCallback(
@@ -86,7 +92,7 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
   });
 
   const polled = id && data && data.id === id ? data : null;
-  const view = polled ? (polled.image || !savedImage ? polled : { ...polled, image: savedImage }) : null;
+  const view = polled ? withSaved(polled, savedImages) : null;
   const stage = derivePredictionStage(view);
 
   const runSave = useCallback(
@@ -95,11 +101,11 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
       setSaveError(null);
       saveImage(predictionId)
         .then((result) => {
-          if (result.ok) setSaved({ predictionId, image: result.image });
+          if (result.ok) setSaved({ predictionId, images: result.images });
           else setSaveError({ predictionId, message: result.error.message });
         })
         .catch(() => {
-          setSaveError({ predictionId, message: "Could not save the image. Check your connection and try again." });
+          setSaveError({ predictionId, message: "Could not save the images. Check your connection and try again." });
         })
         .finally(() => setSavingId((current) => (current === predictionId ? null : current)));
     },
@@ -140,7 +146,9 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
     view,
     stage,
     percent: progressPercent(view),
-    image: view?.image ?? null,
+    percentIsEstimate: Boolean(view?.progressIsEstimate) && view?.status !== "succeeded",
+    images: view?.images ?? [],
+    expectedImages: view?.expectedImages ?? 0,
     pollFailure: failure ? { ...failure, fatal: isFatal(error) } : null,
     saveFailure,
     isSaving: savingId !== null && savingId === id,
@@ -151,9 +159,21 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
   };
 }
 
+/**
+ * The poll's view with the save action's images folded in, by output index. The
+ * action answers with every image it saved, so its answer is the complete set: a
+ * model that returned fewer images than asked for leaves no placeholder waiting.
+ */
+function withSaved(view: PredictionView, saved: ImageView[] | null): PredictionView {
+  if (!saved) return view;
+  const byIndex = new Map([...view.images, ...saved].map((image) => [image.index, image]));
+  const images = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  return { ...view, images, expectedImages: images.length };
+}
+
 function shouldPoll(view: PredictionView | null | undefined): boolean {
   if (!view) return true;
-  if (view.status === "succeeded") return view.image === null;
+  if (view.status === "succeeded") return !allImagesSaved(view);
   return view.status === "starting" || view.status === "processing";
 }
 

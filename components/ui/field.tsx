@@ -39,9 +39,8 @@ export function controlClasses(invalid = false): string {
  */
 export function Field({ id, label, hint, error, aside, describedBy, className, children }: FieldProps) {
   const message = typeof error === "string" ? error : error?.[0];
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = message ? `${id}-error` : undefined;
-  const described = [errorId, hintId, describedBy].filter(Boolean).join(" ") || undefined;
+  const ids = messageIds(id, hint, message);
+  const described = [ids.describedBy, describedBy].filter(Boolean).join(" ") || undefined;
 
   return (
     <div className={cx("space-y-1.5", className)}>
@@ -57,12 +56,38 @@ export function Field({ id, label, hint, error, aside, describedBy, className, c
         "aria-describedby": described,
         ...(message ? { "aria-invalid": true as const } : {}),
       })}
-      {message ? (
+      <FieldMessages error={message} errorId={ids.errorId} hint={hint} hintId={ids.hintId} />
+    </div>
+  );
+}
+
+/** The ids of a control's error and hint, and its aria-describedby (error first: it matters more). */
+export function messageIds(id: string, hint: ReactNode, error: string | null | undefined) {
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  return { hintId, errorId, describedBy: [errorId, hintId].filter(Boolean).join(" ") || undefined };
+}
+
+/** The error (with an icon, so it is not told by colour alone) and the hint under a control. */
+export function FieldMessages({
+  error,
+  errorId,
+  hint,
+  hintId,
+}: {
+  error?: string | null;
+  errorId?: string;
+  hint?: ReactNode;
+  hintId?: string;
+}) {
+  return (
+    <>
+      {error ? (
         <p id={errorId} className="flex items-start gap-1.5 text-sm text-danger">
           <svg aria-hidden="true" viewBox="0 0 16 16" className="mt-0.5 size-3.5 shrink-0" fill="currentColor">
             <path d="M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1Zm0 3.2c.44 0 .8.36.8.8v3.4a.8.8 0 0 1-1.6 0V5c0-.44.36-.8.8-.8Zm0 7.6a.95.95 0 1 1 0-1.9.95.95 0 0 1 0 1.9Z" />
           </svg>
-          <span>{message}</span>
+          <span>{error}</span>
         </p>
       ) : null}
       {hint ? (
@@ -70,6 +95,6 @@ export function Field({ id, label, hint, error, aside, describedBy, className, c
           {hint}
         </p>
       ) : null}
-    </div>
+    </>
   );
 }

@@ -49,7 +49,10 @@ function image(id: string, prompt: string, createdAt: string, overrides: Partial
     url: `/api/files/u/${id}.png`,
     prompt,
     input: { prompt, width: 1216, height: 832, num_inference_steps: 30, guidance_scale: 7.5 },
-    model: "local/preview",
+    model: "local-preview",
+    modelName: "Local preview",
+    modelKey: "local-preview",
+    seed: null,
     width: 1216,
     height: 832,
     createdAt,
@@ -60,6 +63,8 @@ function image(id: string, prompt: string, createdAt: string, overrides: Partial
 const IMAGES = [
   image("c", "A lighthouse at dusk", "2025-03-03T10:00:00.000Z", {
     input: { prompt: "A lighthouse at dusk", negative_prompt: "fog", width: 1216, height: 832, num_inference_steps: 40, guidance_scale: 9, seed: 42 },
+    modelName: "Stable Diffusion XL",
+    seed: 42,
   }),
   image("b", "A red fox in snow", "2025-02-02T10:00:00.000Z"),
   image("a", "An old tram in Lisbon", "2025-01-01T10:00:00.000Z"),
@@ -104,8 +109,19 @@ describe("GalleryGrid", () => {
     const dialog = screen.getByRole("dialog", { name: "Image details" });
     const full = within(dialog).getByRole("img", { name: "A lighthouse at dusk" });
     expect(full.getAttribute("width")).toBe("1216");
-    const text = dialog.textContent ?? "";
-    for (const expected of ["1216 × 832", "40", "9", "42", "fog", "local/preview"]) expect(text).toContain(expected);
+    const details = Object.fromEntries(
+      within(dialog)
+        .getAllByRole("term")
+        .map((term) => [term.textContent, term.nextElementSibling?.textContent]),
+    );
+    expect(details).toMatchObject({
+      Model: "Stable Diffusion XL",
+      Size: "1216 × 832",
+      Seed: "42",
+      "Negative prompt": "fog",
+      "Num inference steps": "40",
+      "Guidance scale": "9",
+    });
     // The dialog shows the full image, not the thumbnail.
     expect(full.getAttribute("src")).toBe("/api/files/u/c.png");
     const download = within(dialog).getByRole("link", { name: "Download" });
@@ -116,6 +132,15 @@ describe("GalleryGrid", () => {
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(document.activeElement).toBe(tile("A lighthouse at dusk"));
+  });
+
+  it("leaves the seed out of the details when it is not known", async () => {
+    const { user } = renderGrid();
+    await user.click(tile("A red fox in snow"));
+    const dialog = screen.getByRole("dialog", { name: "Image details" });
+    const terms = within(dialog).getAllByRole("term").map((term) => term.textContent);
+    expect(terms).toContain("Model");
+    expect(terms).not.toContain("Seed");
   });
 
   it("deletes only after a second, confirming press, and removes the tile", async () => {

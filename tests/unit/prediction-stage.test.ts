@@ -14,15 +14,20 @@ const base: PredictionView = {
   id: "p",
   status: "starting",
   progress: null,
+  progressIsEstimate: false,
   error: null,
-  model: "local/preview",
-  input: { prompt: "x", width: 1024, height: 1024, num_inference_steps: 30, guidance_scale: 7.5 },
+  model: "local-preview",
+  modelName: "Local preview",
+  modelKey: "local-preview",
+  input: { prompt: "x", num_outputs: 2 },
+  seed: null,
   created_at: "2025-01-01T00:00:00.000Z",
   started_at: null,
   completed_at: null,
-  image: null,
+  expectedImages: 2,
+  images: [],
 };
-const image = { id: "i", url: "/api/files/u/p.png", width: 1024, height: 1024 };
+const image = (index: number) => ({ id: `i${index}`, index, url: `/api/files/u/p-${index}.png`, width: 1024, height: 1024 });
 
 describe("derivePredictionStage", () => {
   it.each([
@@ -31,7 +36,8 @@ describe("derivePredictionStage", () => {
     ["starting on a worker", { ...base, started_at: "2025-01-01T00:00:01.000Z" }, "starting"],
     ["processing", { ...base, status: "processing" }, "generating"],
     ["succeeded, not saved yet", { ...base, status: "succeeded" }, "saving"],
-    ["succeeded and saved", { ...base, status: "succeeded", image }, "done"],
+    ["succeeded, one of two saved", { ...base, status: "succeeded", images: [image(0)] }, "saving"],
+    ["succeeded and every image saved", { ...base, status: "succeeded", images: [image(0), image(1)] }, "done"],
     ["failed", { ...base, status: "failed", error: "boom" }, "failed"],
     ["canceled", { ...base, status: "canceled" }, "canceled"],
     ["aborted", { ...base, status: "aborted" }, "canceled"],

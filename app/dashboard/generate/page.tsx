@@ -13,7 +13,10 @@ export default async function GeneratePage({ searchParams }: { searchParams: Pro
   const context = await getAppContext();
   // "Use these settings again" from the gallery links here with ?from=<image id>.
   const { from } = await searchParams;
-  const initialInput = from ? await findImageSettings({ user, backend: context.backendFor(user), imageId: from }) : undefined;
+  const [models, settings] = await Promise.all([
+    context.catalog.list(),
+    from ? findImageSettings({ user, backend: context.backendFor(user), imageId: from }) : undefined,
+  ]);
 
   return (
     <section aria-labelledby="generate-heading" className="flex flex-col gap-6">
@@ -21,10 +24,10 @@ export default async function GeneratePage({ searchParams }: { searchParams: Pro
         Generate an image
       </h1>
       <GenerateForm
-        modelName={context.model.displayName}
-        isLocalPreview={context.model.isLocalPreview}
+        models={models}
+        initialModelKey={settings?.modelKey}
+        initialInput={settings?.input}
         saveImage={saveGeneratedImage}
-        initialInput={initialInput}
       />
     </section>
   );
