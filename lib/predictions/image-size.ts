@@ -23,7 +23,7 @@ export function readImageSize(head: Uint8Array): ImageSize | null | "need-more" 
   return isPending(probe) ? "need-more" : probe;
 }
 
-/** The most a probe holds in memory; a header further than that gives null. */
+/** The most of the file a probe holds at once; a header that needs more gives null. */
 export const MAX_PROBE_BYTES = 256 * 1024;
 
 /**
