@@ -1,5 +1,5 @@
 import type { InputField, InputFieldKind } from "@/lib/models/input-fields";
-import { isHiddenInput, MAX_TEXT_LENGTH, SEED_INPUT, SEED_RANGE } from "@/lib/models/input-policy";
+import { isHiddenInput, MAX_TEXT_LENGTH, narrowRange, PROMPT_INPUT, SEED_INPUT, SEED_RANGE, SIZE_INPUTS, SIZE_RANGE } from "@/lib/models/input-policy";
 
 /**
  * Reads a model's inputs from the OpenAPI schema Cog publishes for it
@@ -58,7 +58,13 @@ function flatten(document: unknown, property: JsonObject): JsonObject {
   delete own.$ref;
   // The enum's own schema carries a generic title ("aspect_ratio") and description
   // ("An enumeration."): the property's are the ones written for people.
-  return Object.assign({}, ...parts.map(({ title: _t, description: _d, ...rest }) => rest), own);
+  const withoutLabels = parts.map((part) => {
+    const rest = { ...part };
+    delete rest.title;
+    delete rest.description;
+    return rest;
+  });
+  return Object.assign({}, ...withoutLabels, own);
 }
 
 const humanise = (name: string) => name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
@@ -117,7 +123,8 @@ function toField(name: string, schema: JsonObject, kind: InputFieldKind, require
     title: typeof schema.title === "string" && schema.title.trim() ? schema.title.trim() : humanise(name),
     description: typeof schema.description === "string" && schema.description.trim() ? schema.description.trim() : null,
     order: typeof schema["x-order"] === "number" ? schema["x-order"] : Number.MAX_SAFE_INTEGER,
-    required,
+    // A model may default its prompt (SDXL's astronaut), but this app always asks for one.
+    required: required || (name === PROMPT_INPUT && kind === "string"),
     kind,
   };
   if (isScalar(schema.default)) field.default = schema.default;
@@ -127,10 +134,8 @@ function toField(name: string, schema: JsonObject, kind: InputFieldKind, require
   if (kind === "string") {
     field.maxLength = typeof schema.maxLength === "number" ? Math.min(schema.maxLength, MAX_TEXT_LENGTH) : MAX_TEXT_LENGTH;
   }
-  if (name === SEED_INPUT && kind === "integer") {
-    // The app's seed range narrows whatever the model declares, never widens it.
-    field.minimum = Math.max(field.minimum ?? SEED_RANGE.minimum, SEED_RANGE.minimum);
-    field.maximum = Math.min(field.maximum ?? SEED_RANGE.maximum, SEED_RANGE.maximum);
-  }
+  // The app's ranges narrow whatever the model declares, never widen it.
+  if (name === SEED_INPUT && kind === "integer") Object.assign(field, narrowRange(field, SEED_RANGE));
+  if (SIZE_INPUTS.includes(name) && kind === "integer") Object.assign(field, narrowRange(field, SIZE_RANGE));
   return field;
 }

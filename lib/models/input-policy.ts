@@ -33,7 +33,7 @@ export const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 // would fail only after the model had started (and billed) the prediction.
 export const LONE_SURROGATE = /\p{Cs}/u;
 
-/** The input every model is driven by; it must say something. */
+/** The input every model is driven by: always required, and it must say something. */
 export const PROMPT_INPUT = "prompt";
 export const SEED_INPUT = "seed";
 
@@ -43,3 +43,22 @@ export const SEED_INPUT = "seed";
  * accepts is what the app allows.
  */
 export const SEED_RANGE = { minimum: 0, maximum: 2 ** 32 - 1 } as const;
+
+/**
+ * Image sides declared without bounds (stability-ai/sdxl's width and height)
+ * get these: a person's typo of 10240 would otherwise be a long, paid run that
+ * ends out of memory. A model's own bounds narrow them further, never widen.
+ */
+export const SIZE_INPUTS: readonly string[] = ["width", "height"];
+export const SIZE_RANGE = { minimum: 256, maximum: 2048 } as const;
+
+/** A model's own declared range, narrowed by the app's range for that input (if any). */
+export function narrowRange(
+  declared: { minimum?: number; maximum?: number },
+  app: { minimum: number; maximum: number },
+): { minimum: number; maximum: number } {
+  return {
+    minimum: Math.max(declared.minimum ?? app.minimum, app.minimum),
+    maximum: Math.min(declared.maximum ?? app.maximum, app.maximum),
+  };
+}

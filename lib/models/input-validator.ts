@@ -44,6 +44,9 @@ ajv.addKeyword({
   },
 });
 
+// JSON has no Infinity, but JSON.parse("1e309") makes one, and Ajv counts it an integer.
+ajv.addKeyword({ keyword: "x-app-finite", type: "number", errors: false, validate: (_: boolean, value: number) => Number.isFinite(value) });
+
 export function createInputValidator(openapiSchema: unknown, inputs: ModelInputs): InputValidator {
   const input = inputSchemaOf(openapiSchema);
   if (!input) throw new Error("The model's schema has no components.schemas.Input.");
@@ -53,6 +56,7 @@ export function createInputValidator(openapiSchema: unknown, inputs: ModelInputs
 
   const policy = {
     type: "object",
+    required: inputs.fields.filter((field) => field.required).map((field) => field.name),
     additionalProperties: false,
     properties: Object.fromEntries(
       inputs.fields.map((field) => [
@@ -60,7 +64,7 @@ export function createInputValidator(openapiSchema: unknown, inputs: ModelInputs
         field.kind === "string"
           ? { maxLength: field.maxLength, "x-app-text": field.name === PROMPT_INPUT }
           : field.kind === "integer" || field.kind === "number"
-            ? { minimum: field.minimum, maximum: field.maximum }
+            ? { minimum: field.minimum, maximum: field.maximum, "x-app-finite": true }
             : {},
       ]),
     ),

@@ -81,7 +81,9 @@ async function settle({
   // The row is only as fresh as the last poll; the model is the truth.
   const live = await model.get(row.id);
   if (live.status === "succeeded") {
-    await saveGeneratedImages({ userId: row.user_id, predictionId: row.id, backend, model, maxBytes });
+    const { failures } = await saveGeneratedImages({ userId: row.user_id, predictionId: row.id, backend, model, maxBytes });
+    // Some images saved, not all: a failure, so the next run tries the rest (the row stays unsaved until then).
+    if (failures.length > 0) throw failures[0].error;
     return "saved";
   }
   const ended = isFinalStatus(live.status);

@@ -3,7 +3,7 @@ import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { getDatabase } from "@/lib/local/database";
-import { listGallery } from "@/lib/predictions/gallery";
+import { findImageSettings, listGallery } from "@/lib/predictions/gallery";
 import type { PredictionView } from "@/lib/predictions/types";
 import { PNG_SIGNATURE } from "@/tests/support/backends";
 import { testCookies } from "@/tests/support/cookie-jar";
@@ -159,7 +159,7 @@ describe(`a data folder made by ${DATA_FOLDER_V1.madeBy} (${DATA_FOLDER_V1.name}
       expect(run?.prompt).toBe(asked?.prompt);
       const response = await poll(run!.predictionId);
       expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ id: run!.predictionId, status: run!.status, error: run!.error, image: null });
+      expect(await response.json()).toMatchObject({ id: run!.predictionId, status: run!.status, error: run!.error, images: [] });
     }
     expect(recorded.failed).toMatchObject({ status: "failed", error: expect.stringContaining("[fail]") });
     expect(recorded.canceled).toMatchObject({ status: "canceled", error: null });
@@ -176,16 +176,44 @@ describe(`a data folder made by ${DATA_FOLDER_V1.madeBy} (${DATA_FOLDER_V1.name}
     }
   });
 
-  it("still makes a new image and saves it at the top of the gallery", async () => {
+  it("fills in what the new version records for every old image: the model's name, the seed, the output index", async () => {
+    for (const person of DATA_FOLDER_V1.people) {
+      const recorded = recordedPerson(facts, person.email).images;
+      const images = await gallery(person);
+      expect(images.map((image) => ({ modelName: image.modelName, seed: image.seed }))).toEqual(
+        recorded.map((image) => ({ modelName: "Local preview model", seed: image.seed })),
+      );
+      const { user } = actAs(person);
+      const rows = await app.context.backendFor(user).rows.listImages({ userId: user.id, limit: 10 });
+      expect(rows.map((row) => row.output_index)).toEqual(recorded.map(() => 0));
+      for (const image of recorded) {
+        const prediction = await app.context.backendFor(user).rows.getPrediction({ id: image.predictionId, userId: user.id });
+        expect(prediction).toMatchObject({ model: "local-preview", model_name: "Local preview model", model_key: "local-preview", seed: image.seed, output_count: 1 });
+      }
+    }
+  });
+
+  it("restores an old image's model and settings for \"use these settings again\"", async () => {
+    const { user } = actAs(ADA);
+    const [recorded] = recordedPerson(facts, ADA.email).images;
+    const settings = await findImageSettings({ user, backend: app.context.backendFor(user), imageId: recorded.imageId });
+    expect(settings).toEqual({ modelKey: "local-preview", input: expect.objectContaining({ prompt: recorded.prompt, seed: recorded.seed }) });
+  });
+
+  it("still makes new images, several at once, and saves them at the top of the gallery", async () => {
     const before = await gallery(ADA);
-    const created = await createRoute(jsonRequest("/api/replicate", { input: { prompt: "a new day after the upgrade", seed: 5 } }), params({}));
+    const created = await createRoute(
+      jsonRequest("/api/replicate", { input: { prompt: "a new day after the upgrade", seed: 5, num_outputs: 2 } }),
+      params({}),
+    );
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as PredictionView;
     const view = (await (await poll(id)).json()) as PredictionView;
-    expect(view).toMatchObject({ id, status: "succeeded", image: { width: 1024, height: 1024 } });
+    expect(view).toMatchObject({ id, status: "succeeded", expectedImages: 2, images: [{ index: 0, width: 1024, height: 1024 }, { index: 1 }] });
 
     const after = await gallery(ADA);
-    expect(after.map((image) => image.id)).toEqual([view.image!.id, ...before.map((image) => image.id)]);
+    expect(after.slice(0, 2).map((image) => image.id).sort()).toEqual(view.images.map((image) => image.id).sort());
+    expect(after.slice(2).map((image) => image.id)).toEqual(before.map((image) => image.id));
     expect(after[0]).toMatchObject({ predictionId: id, prompt: "a new day after the upgrade", input: { seed: 5 } });
     const file = new Uint8Array(await (await app.openDisplayUrl(after[0].url)).arrayBuffer());
     expect([...file.subarray(0, 8)]).toEqual(PNG_SIGNATURE);

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createReplicateModel } from "@/lib/models/replicate";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
 import { getAppContext, resetAppContextForTests, type AppContext } from "@/lib/server-context";
+import { MODEL_FIXTURES } from "@/tests/fixtures/replicate-models";
 import { createReplicateApi, DELIVERY_ORIGIN, REPLICATE_API, TEST_TOKEN, type ReplicateApi } from "@/tests/msw/replicate-handlers";
 import { testCookies } from "@/tests/support/cookie-jar";
 import { jsonRequest, params, startLocalApp, type LocalApp, type TestSession } from "@/tests/support/local-app";
@@ -40,14 +41,14 @@ let original: { backendFor: AppContext["backendFor"]; serviceBackend: AppContext
 /** The real Replicate model with test-sized timeouts and back-off, so a hung Replicate costs ms, not minutes. */
 function useQuickModel() {
   context.model = createReplicateModel(
-    { kind: "replicate", apiToken: TEST_TOKEN, version: "2b017d9b67edd2ee1401238df49d75da53c523f36e363881e057f5dc3ed3c5b2" },
+    { apiToken: TEST_TOKEN },
     { createTimeoutMs: 300, downloadTimeoutMs: 500, retry: { attempts: 2, baseDelayMs: 5, budgetMs: 2_000, attemptTimeoutMs: 300 } },
   );
 }
 
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: "error" });
-  api = createReplicateApi();
+  api = createReplicateApi({ models: Object.values(MODEL_FIXTURES) });
   server.resetHandlers(...api.handlers);
   app = await startLocalApp({ REPLICATE_API_TOKEN: TEST_TOKEN, RATE_LIMIT_CONCURRENT: "50", RATE_LIMIT_CREATES_PER_MINUTE: "100" });
   alice = await app.signUp("alice@example.com");
@@ -236,8 +237,8 @@ describe("Replicate failing on read", () => {
     await expectJsonError(failed, status, code);
 
     let body = await (await pollId(id)).json();
-    for (let i = 0; i < 3 && !body.image; i++) body = await (await pollId(id)).json();
-    expect(body).toMatchObject({ id, status: "succeeded", error: null, image: { url: expect.stringContaining(id) } });
+    for (let i = 0; i < 3 && !body.images?.length; i++) body = await (await pollId(id)).json();
+    expect(body).toMatchObject({ id, status: "succeeded", error: null, images: [expect.objectContaining({ url: expect.stringContaining(id) })] });
   });
 
   it("one Replicate 500 is retried inside the same poll, unseen", async () => {
@@ -276,13 +277,13 @@ describe("saving failing part way", () => {
     );
 
     const body = await (await pollId(id)).json();
-    expect(body).toMatchObject({ id, status: "succeeded", image: null });
+    expect(body).toMatchObject({ id, status: "succeeded", images: [] });
     expect(body.error).toBe("The image could not be saved: The image download was interrupted. Try saving again.");
     expect(await imageOf(id)).toBeNull();
     expect((await auditStorage(app.dataDir)).files.filter((file) => file.includes(id))).toEqual([]);
 
     const retried = await (await pollId(id)).json();
-    expect(retried).toMatchObject({ status: "succeeded", error: null, image: { url: expect.stringContaining(id) } });
+    expect(retried).toMatchObject({ status: "succeeded", error: null, images: [expect.objectContaining({ url: expect.stringContaining(id) })] });
   });
 
   it("download stalls: the save gives up within the download timeout and leaves nothing behind", async () => {
@@ -291,7 +292,7 @@ describe("saving failing part way", () => {
     // ignore their abort signal.
     const loopback = await startStallingReplicate(api.png);
     context.model = createReplicateModel(
-      { kind: "replicate", apiToken: TEST_TOKEN, version: "2b017d9b67edd2ee1401238df49d75da53c523f36e363881e057f5dc3ed3c5b2", baseUrl: `${loopback.origin}/v1` },
+      { apiToken: TEST_TOKEN, baseUrl: `${loopback.origin}/v1` },
       { fetch: realFetch, downloadTimeoutMs: 500, retry: { attempts: 1, attemptTimeoutMs: 1_000 } },
     );
     try {
@@ -302,13 +303,13 @@ describe("saving failing part way", () => {
       expect(loopback.stalled).toBe(1);
       expect(body).toMatchObject({
         status: "succeeded",
-        image: null,
+        images: [],
         error: "The image could not be saved: Downloading the image took too long. Try saving again.",
       });
       expect(await imageOf(id)).toBeNull();
       expect((await auditStorage(app.dataDir)).files).not.toContainEqual(expect.stringContaining(id));
 
-      expect(await saveGeneratedImage(id)).toMatchObject({ ok: true, image: { url: expect.stringContaining(id) } });
+      expect(await saveGeneratedImage(id)).toMatchObject({ ok: true, images: [expect.objectContaining({ url: expect.stringContaining(id) })] });
     } finally {
       await loopback.close();
       useQuickModel();
@@ -366,12 +367,12 @@ describe("saving failing part way", () => {
 
     const body = await (await pollId(id)).json();
     expect(uploaded).toBe(true);
-    expect(body).toMatchObject({ status: "succeeded", image: null, error: expect.stringMatching(/^The image could not be saved/) });
+    expect(body).toMatchObject({ status: "succeeded", images: [], error: expect.stringMatching(/^The image could not be saved/) });
     const audit = await auditStorage(app.dataDir);
     expect(audit.files.filter((file) => file.includes(id))).toEqual([]);
 
     context.backendFor = original.backendFor;
-    expect((await (await pollId(id)).json()).image).not.toBeNull();
+    expect((await (await pollId(id)).json()).images).toHaveLength(1);
   });
 
   it("the row insert and the clean-up both fail: the stray file is adopted by the next save (reconcile), never left alone", async () => {
@@ -399,7 +400,7 @@ describe("saving failing part way", () => {
     expect((await saveGeneratedImage(id)).ok).toBe(false);
 
     context.backendFor = original.backendFor;
-    expect((await (await pollId(id)).json()).image).toMatchObject({ url: expect.stringContaining(id) });
+    expect((await (await pollId(id)).json()).images[0]).toMatchObject({ url: expect.stringContaining(id) });
   });
 });
 
@@ -421,6 +422,6 @@ describe("the server stopping between succeeded and the save", () => {
     context = await getAppContext();
     original = { backendFor: context.backendFor, serviceBackend: context.serviceBackend };
     useQuickModel();
-    expect((await (await pollId(id)).json()).image).toMatchObject({ url: `/api/files/${alice.user.id}/${id}.png` });
+    expect((await (await pollId(id)).json()).images[0]).toMatchObject({ url: `/api/files/${alice.user.id}/${id}.png` });
   });
 });

@@ -23,17 +23,19 @@ const { deleteImage } = await import("@/app/dashboard/actions");
 
 const LIMITS = { RATE_LIMIT_CONCURRENT: "50", RATE_LIMIT_CREATES_PER_MINUTE: "50" };
 
-async function startPrediction(prompt = "a paper boat") {
-  const response = await POST(jsonRequest("/api/replicate", { input: { prompt } }), params({}));
+async function startPrediction(prompt = "a paper boat", extra: Record<string, unknown> = {}) {
+  const response = await POST(jsonRequest("/api/replicate", { input: { prompt, ...extra } }), params({}));
   expect(response.status).toBe(201);
   return (await response.json()).id as string;
 }
 
+/** Starts a one-image prediction and saves it: its only image. */
 async function startAndSave(prompt?: string) {
   const id = await startPrediction(prompt);
   const saved = await saveGeneratedImage(id);
   if (!saved.ok) throw new Error(saved.error.message);
-  return { id, image: saved.image };
+  expect(saved.images).toHaveLength(1);
+  return { id, image: saved.images[0] };
 }
 
 function withoutUrlQuery<T extends { url: string }>(image: T): T {
@@ -69,11 +71,20 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       const second = await saveGeneratedImage(id);
       expect(first.ok && second.ok).toBe(true);
       if (!first.ok || !second.ok) return;
+      expect(first.images).toHaveLength(1);
+      expect(first.images[0]).toMatchObject({ index: 0, width: 1024, height: 1024 });
       // Signed URLs are minted per answer (their token differs from one second to the next); the object they name does not.
-      expect(withoutUrlQuery(second.image)).toEqual(withoutUrlQuery(first.image));
+      expect(second.images.map(withoutUrlQuery)).toEqual(first.images.map(withoutUrlQuery));
       const rows = await rowsOf(alice.user.id, id);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ id: first.image.id, storage_path: `${alice.user.id}/${id}.png`, prompt: "a paper boat" });
+      expect(rows[0]).toMatchObject({
+        id: first.images[0].id,
+        output_index: 0,
+        storage_path: `${alice.user.id}/${id}.png`,
+        prompt: "a paper boat",
+        model: "local-preview",
+        model_name: "Local preview model",
+      });
       expect(await filesOf(app, alice.user.id, id)).toEqual([`${alice.user.id}/${id}.png`]);
       const stored = await app.readStoredFile(`${alice.user.id}/${id}.png`);
       expect(stored?.byteLength).toBe(rows[0].bytes);
@@ -83,11 +94,33 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
     it("returns the same image when called twice at once, with one row and one file", async () => {
       const id = await startPrediction();
       const results = await Promise.all([saveGeneratedImage(id), saveGeneratedImage(id), saveGeneratedImage(id)]);
-      const ids = results.map((result) => (result.ok ? result.image.id : result.error.code));
+      const ids = results.map((result) => (result.ok ? result.images.map((image) => image.id).join() : result.error.code));
       expect(new Set(ids).size).toBe(1);
-      expect(results[0].ok).toBe(true);
+      expect(results[0].ok && results[0].images).toHaveLength(1);
       expect(await rowsOf(alice.user.id, id)).toHaveLength(1);
       expect(await filesOf(app, alice.user.id, id)).toEqual([`${alice.user.id}/${id}.png`]);
+    });
+
+    it("saves every image of a prediction that made several: one row and one file per output, once", async () => {
+      const id = await startPrediction("a fleet of boats", { num_outputs: 3, seed: 7 });
+      const results = await Promise.all([saveGeneratedImage(id), saveGeneratedImage(id)]);
+      const again = await saveGeneratedImage(id);
+      for (const result of [...results, again]) expect(result.ok).toBe(true);
+      if (!results[0].ok || !again.ok) return;
+      const saved = results[0].images;
+      expect(saved.map((image) => image.index)).toEqual([0, 1, 2]);
+      expect(again.images.map(withoutUrlQuery)).toEqual(saved.map(withoutUrlQuery));
+
+      const paths = [`${alice.user.id}/${id}.png`, `${alice.user.id}/${id}-1.png`, `${alice.user.id}/${id}-2.png`];
+      const rows = (await rowsOf(alice.user.id, id)).sort((a, b) => a.output_index - b.output_index);
+      expect(rows.map((row) => [row.id, row.output_index, row.storage_path, row.seed])).toEqual(
+        saved.map((image, index) => [image.id, index, paths[index], 7]),
+      );
+      expect(await filesOf(app, alice.user.id, id)).toEqual([...paths].sort());
+      // Each output is its own picture (the local model renders seed + index), not one file three times.
+      const digests = await Promise.all(paths.map(async (objectPath) => digest(await app.readStoredFile(objectPath))));
+      expect(new Set(digests).size).toBe(3);
+      rows.forEach((row, index) => expect(digests[index]).toContain(`${row.bytes} bytes`));
     });
 
     it("refuses someone else's prediction as not found, saving nothing", async () => {
@@ -133,7 +166,14 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       expect(secondPage).toMatchObject({ images: [{ prompt: "first" }], nextCursor: null });
 
       const [newest] = firstPage.images;
-      expect(newest).toMatchObject({ id: made[2].image.id, predictionId: made[2].id, width: 1024, height: 1024, model: "local-preview" });
+      expect(newest).toMatchObject({
+        id: made[2].image.id,
+        predictionId: made[2].id,
+        width: 1024,
+        height: 1024,
+        model: "local-preview",
+        modelName: "Local preview model",
+      });
       const response = await app.openDisplayUrl(newest.url);
       expect(response.status).toBe(200);
       expect(digest(new Uint8Array(await response.arrayBuffer()))).toBe(digest(await app.readStoredFile(`${carol.user.id}/${made[2].id}.png`)));

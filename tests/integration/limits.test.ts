@@ -4,8 +4,8 @@ import { getDatabase } from "@/lib/local/database";
 import { createLocalBackend } from "@/lib/local/local-backend";
 import { createSignInThrottle, SIGN_IN_LIMITS } from "@/lib/local/sign-in-throttle";
 import { createLocalModel } from "@/lib/models/local-model";
+import { createModelCatalog, LOCAL_MODEL_KEY } from "@/lib/models/model-catalog";
 import { createPrediction } from "@/lib/predictions/create-prediction";
-import { generationInputSchema } from "@/lib/predictions/input-schema";
 import { testCookies } from "@/tests/support/cookie-jar";
 import { startLocalApp, type LocalApp } from "@/tests/support/local-app";
 
@@ -50,20 +50,23 @@ async function attempt(email: string, password: string, address?: string) {
 }
 
 describe("generation limits across server instances", () => {
-  /** A second server process: its own backend objects and model, the same database and data folder. */
+  /** A second server process: its own backend objects, model and catalog, the same database and data folder. */
   async function instance() {
     const env = app.context.env;
     if (env.backend.kind !== "local") throw new Error("local mode expected");
     const runtime = await createLocalBackend(env.backend, { secureCookies: false });
-    return { runtime, model: createLocalModel({ dataDir: env.backend.dataDir, durationMs: 60_000 }) };
+    const engine = createLocalModel({ dataDir: env.backend.dataDir, durationMs: 60_000 });
+    const catalog = createModelCatalog({ engine, entries: [{ key: LOCAL_MODEL_KEY, ref: "local" }], store: runtime.schemaStore() });
+    return { runtime, engine, model: await catalog.resolve() };
   }
 
   it("counts predictions running on every instance, and creates per minute, against the same person", async () => {
     const { user } = await app.signUp("two-tabs@example.com");
     const [a, b] = [await instance(), await instance()];
     const limits = { createsPerMinute: 3, concurrent: 2 };
-    const input = generationInputSchema.parse({ prompt: "one of many" });
-    const start = (on: typeof a) => createPrediction({ user, backend: on.runtime.backendFor(user), model: on.model, input, limits });
+    const input = { prompt: "one of many" };
+    const start = (on: typeof a) =>
+      createPrediction({ user, backend: on.runtime.backendFor(user), engine: on.engine, model: on.model, input, limits });
 
     const first = await start(a);
     await start(b);
@@ -72,9 +75,9 @@ describe("generation limits across server instances", () => {
     expect(refused).toMatchObject({ code: "rate_limited", status: 429, retryAfter: 5 });
 
     // One finishes (canceled at the model, seen by the other instance): a slot frees up...
-    await b.model.cancel(first.id);
+    await b.engine.cancel(first.id);
     const third = await start(b);
-    await a.model.cancel(third.id);
+    await a.engine.cancel(third.id);
     // ...but the minute's three creates are used up, on whichever instance asks.
     await expect(start(a)).rejects.toMatchObject({ code: "rate_limited", retryAfter: 60 });
     await expect(start(b)).rejects.toMatchObject({ code: "rate_limited", retryAfter: 60 });

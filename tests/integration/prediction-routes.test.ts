@@ -34,7 +34,7 @@ async function poll(id: string) {
 async function createAndPoll() {
   const { id } = await (await create()).json();
   const body = await (await poll(id)).json();
-  return { id, image: body.image as { id: string; url: string; width: number; height: number } };
+  return { id, image: body.images[0] as { id: string; index: number; url: string; width: number; height: number } };
 }
 
 describe.each(backends)("on the $name backend", ({ name, start }) => {
@@ -85,12 +85,15 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
 
     it("answers 422 with field errors for invalid fields, and starts nothing", async () => {
       const before = await countPredictions(app, alice.user.id);
-      const response = await create({ prompt: "", width: 1000 });
+      const response = await create({ prompt: "", width: 4000, style: "oil" });
       expect(response.status).toBe(422);
       const body = await response.json();
       expect(body.error.code).toBe("invalid_input");
-      expect(body.error.fields.prompt).toEqual(["Describe the image you want."]);
-      expect(body.error.fields.width).toEqual(["Width must be a multiple of 64."]);
+      expect(body.error.fields).toEqual({
+        prompt: ["Describe the image you want."],
+        width: ["Width must be at most 1536."],
+        style: ["Unknown field: style."],
+      });
       expect(await countPredictions(app, alice.user.id)).toBe(before);
     });
 
@@ -102,21 +105,27 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       expect(body).toMatchObject({
         status: "starting",
         model: "local-preview",
-        input: { prompt: "a lighthouse at dawn", seed: 7, width: 1024, height: 1024 },
-        image: null,
+        modelName: "Local preview model",
+        modelKey: "local-preview",
+        input: { prompt: "a lighthouse at dawn", seed: 7 },
+        seed: 7,
+        expectedImages: 1,
+        images: [],
       });
       const row = await app.context.backendFor(alice.user).rows.getPrediction({ id: body.id, userId: alice.user.id });
-      expect(row).toMatchObject({ id: body.id, user_id: alice.user.id, status: "starting", model: "local-preview" });
-      expect(row?.input).toMatchObject({ prompt: "a lighthouse at dawn", seed: 7 });
+      expect(row).toMatchObject({ id: body.id, user_id: alice.user.id, status: "starting", model: "local-preview", seed: 7, output_count: 1 });
+      // Exactly what was sent: the model's defaults are its own business.
+      expect(row?.input).toEqual({ prompt: "a lighthouse at dawn", seed: 7 });
       expect(await countPredictions(app, alice.user.id)).toBe(before + 1);
       expect(await countPredictions(app, bob.user.id)).toBe(0);
     });
 
     it("records the seed the model chose when none was given, so the image can be made again", async () => {
       const body = await (await create({ prompt: "random seed please" })).json();
-      expect(body.input.seed).toEqual(expect.any(Number));
+      expect(body.seed).toEqual(expect.any(Number));
+      expect(body.input).toEqual({ prompt: "random seed please" });
       const row = await app.context.serviceBackend().rows.getPrediction({ id: body.id, userId: alice.user.id });
-      expect(row?.input.seed).toBe(body.input.seed);
+      expect(row?.seed).toBe(body.seed);
     });
   });
 
@@ -140,7 +149,7 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       expect((await imageRows(app, alice.user.id)).some((row) => row.prediction_id === id)).toBe(false);
 
       app.actAs(alice);
-      const { image } = await (await poll(id)).json();
+      const [image] = (await (await poll(id)).json()).images;
       expect(image.url).toContain(`${alice.user.id}/${id}.png`);
     });
 
@@ -156,31 +165,31 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       expect(response.status).toBe(200);
       const body = await response.json();
       expect(body).toMatchObject({ id, status: "succeeded", progress: 1, error: null });
-      expect(body.image).toEqual({ id: expect.any(String), url: expect.any(String), width: 1024, height: 1024 });
+      expect(body.images).toEqual([{ id: expect.any(String), index: 0, url: expect.any(String), width: 1024, height: 1024 }]);
 
       const objectPath = `${alice.user.id}/${id}.png`;
       const rows = (await imageRows(app, alice.user.id)).filter((row) => row.prediction_id === id);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ id: body.image.id, storage_path: objectPath, content_type: "image/png", width: 1024, height: 1024 });
+      expect(rows[0]).toMatchObject({ id: body.images[0].id, storage_path: objectPath, content_type: "image/png", width: 1024, height: 1024 });
       const stored = await app.readStoredFile(objectPath);
       expect(stored?.byteLength).toBe(rows[0].bytes);
       const prediction = await app.context.serviceBackend().rows.getPrediction({ id, userId: alice.user.id });
       expect(prediction).toMatchObject({ status: "succeeded", completed_at: expect.any(String) });
 
       // Polling again answers from the stored record: same image, nothing saved twice.
-      expect((await (await poll(id)).json()).image.id).toBe(body.image.id);
+      expect((await (await poll(id)).json()).images.map((image: { id: string }) => image.id)).toEqual([body.images[0].id]);
       expect((await imageRows(app, alice.user.id)).filter((row) => row.prediction_id === id)).toHaveLength(1);
     });
 
     it("records a failed run with the model's error, saves nothing, and keeps answering from the record", async () => {
       const { id } = await (await create({ prompt: "[fail] a ship in a storm" })).json();
       const body = await (await poll(id)).json();
-      expect(body).toMatchObject({ id, status: "failed", error: expect.stringMatching(/\w/), image: null });
+      expect(body).toMatchObject({ id, status: "failed", error: expect.stringMatching(/\w/), images: [] });
       const row = await app.context.serviceBackend().rows.getPrediction({ id, userId: alice.user.id });
       expect(row).toMatchObject({ status: "failed", error: body.error, completed_at: expect.any(String) });
       expect((await imageRows(app, alice.user.id)).some((image) => image.prediction_id === id)).toBe(false);
       expect((await app.storedFiles(alice.user.id)).some((objectPath) => objectPath.includes(id))).toBe(false);
-      expect(await (await poll(id)).json()).toMatchObject({ status: "failed", error: body.error, image: null });
+      expect(await (await poll(id)).json()).toMatchObject({ status: "failed", error: body.error, images: [] });
     });
 
     it("hands out an image URL that serves exactly the stored PNG", async () => {
@@ -200,7 +209,7 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       app.actAs(dana);
       const { id } = await (await create()).json();
       const bodies = await Promise.all([poll(id), poll(id), poll(id)].map(async (response) => (await response).json()));
-      expect(new Set(bodies.map((body) => body.image?.id)).size).toBe(1);
+      expect(new Set(bodies.map((body) => body.images[0]?.id)).size).toBe(1);
       expect(await app.storedFiles(dana.user.id)).toEqual([`${dana.user.id}/${id}.png`]);
       expect(await countImages(app, dana.user.id)).toBe(1);
     });
@@ -244,7 +253,7 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
     it("answers the first successful poll with a URL signed for that one object, in one signing request", async () => {
       const { id } = await (await create()).json();
       api().clearRequests();
-      const { image } = await (await poll(id)).json();
+      const [image] = (await (await poll(id)).json()).images;
       const objectPath = `${alice.user.id}/${id}.png`;
       const url = new URL(image.url);
       expect(`${url.origin}${url.pathname}`).toBe(`${SUPABASE_URL}/storage/v1/object/sign/sdxl-images/${objectPath}`);

@@ -5,9 +5,10 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { AppError } from "@/lib/errors";
 import type { ImageModel } from "@/lib/models/image-model";
 import { createLocalModel } from "@/lib/models/local-model";
-import { generationInputSchema } from "@/lib/predictions/input-schema";
+import { createMemorySchemaStore, createModelCatalog, LOCAL_MODEL_KEY, type RunnableModel } from "@/lib/models/model-catalog";
 import { reconcileUnsavedImages, RECONCILE_WINDOW_MS } from "@/lib/predictions/reconcile";
 import { createMemoryBackend } from "@/tests/fixtures/memory-backend";
 import { testCookies } from "@/tests/support/cookie-jar";
@@ -16,7 +17,7 @@ import { auditStorage } from "@/tests/support/storage-audit";
 
 /**
  * The reconcile step: predictions that succeeded less than an hour ago but
- * have no image are saved on the next poll, on server start (instrumentation),
+ * have fewer images saved than they made are saved on the next poll, on server start (instrumentation),
  * and by `npm run reconcile` (POST /api/internal/reconcile).
  */
 
@@ -34,6 +35,8 @@ const RECONCILE_SECRET = "a-reconcile-secret-that-is-long-enough-0123456789";
 describe("reconcileUnsavedImages", () => {
   let dataDir: string;
   let model: ImageModel;
+  /** What the app's catalog says about the local model: what rows record. */
+  let runnable: RunnableModel;
   let memory: ReturnType<typeof createMemoryBackend>;
   const alice = "6c0f3f8e-8d6e-4d0b-9a51-1b1a0b8e1c01";
   const bob = "0f9a7d3e-3d2a-4a55-8a59-7b3e4c2f1d02";
@@ -41,6 +44,7 @@ describe("reconcileUnsavedImages", () => {
   beforeEach(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "sdxl-reconcile-"));
     model = createLocalModel({ dataDir, durationMs: 0 });
+    runnable = await createModelCatalog({ engine: model, entries: [{ key: LOCAL_MODEL_KEY, ref: "local" }], store: createMemorySchemaStore() }).resolve();
     memory = createMemoryBackend();
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
   });
@@ -50,10 +54,21 @@ describe("reconcileUnsavedImages", () => {
   });
 
   /** A prediction as createPrediction leaves it: started at the model, recorded with its owner. */
-  async function recorded(userId: string, prompt = "a paper boat", status: "starting" | "processing" | "succeeded" = "starting") {
-    const input = generationInputSchema.parse({ prompt, width: 256, height: 256, num_inference_steps: 4 });
-    const prediction = await model.create(input);
-    await memory.backend.rows.insertPrediction({ id: prediction.id, user_id: userId, model: model.id, input, status });
+  async function recorded(userId: string, prompt = "a paper boat", status: "starting" | "processing" | "succeeded" = "starting", outputs = 1) {
+    const checked = runnable.validate({ prompt, width: 256, height: 256, num_inference_steps: 4, num_outputs: outputs });
+    if (!checked.ok) throw new Error(JSON.stringify(checked.fields));
+    const prediction = await model.create({ target: runnable.target, input: checked.input });
+    await memory.backend.rows.insertPrediction({
+      id: prediction.id,
+      user_id: userId,
+      model: runnable.reference,
+      model_name: runnable.displayName,
+      model_key: runnable.key,
+      input: checked.input,
+      seed: typeof prediction.input.seed === "number" ? prediction.input.seed : null,
+      output_count: outputs,
+      status,
+    });
     return prediction.id;
   }
 
@@ -70,6 +85,42 @@ describe("reconcileUnsavedImages", () => {
       [[alice, a], [bob, b]].sort(),
     );
     expect(memory.predictions.get(a)?.status).toBe("succeeded");
+  });
+
+  it("saves every output of a prediction that made several, each as its own row and file", async () => {
+    const id = await recorded(alice, "three boats", "starting", 3);
+
+    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, failed: 0 });
+    const images = [...memory.images.values()].sort((x, y) => x.output_index - y.output_index);
+    expect(images.map((image) => [image.output_index, image.storage_path])).toEqual([
+      [0, `${alice}/${id}.png`],
+      [1, `${alice}/${id}-1.png`],
+      [2, `${alice}/${id}-2.png`],
+    ]);
+    expect([...memory.files.keys()].sort()).toEqual(images.map((image) => image.storage_path).sort());
+    expect(new Set(images.map((image) => image.seed)).size).toBe(1);
+    expect(await run()).toMatchObject({ checked: 0, saved: 0 });
+    expect(memory.uploads).toBe(3);
+  });
+
+  it("saves only the outputs still missing when some were saved before", async () => {
+    const id = await recorded(alice, "two boats", "starting", 2);
+    const upload = memory.backend.files.upload;
+    // The first run's second upload fails: one of two images is saved, and the prediction stays unsaved.
+    memory.backend.files.upload = async (args) => {
+      if (args.path.endsWith("-1.png")) throw new AppError("upstream_unavailable", "Storage is full.");
+      return upload(args);
+    };
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    expect(await run()).toEqual({ checked: 1, saved: 0, running: 0, ended: 0, failed: 1 });
+    expect([...memory.files.keys()]).toEqual([`${alice}/${id}.png`]);
+
+    memory.backend.files.upload = upload;
+    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, failed: 0 });
+    expect([...memory.files.keys()].sort()).toEqual([`${alice}/${id}-1.png`, `${alice}/${id}.png`]);
+    expect([...memory.images.values()].map((image) => image.output_index).sort()).toEqual([0, 1]);
+    expect(memory.uploads).toBe(2);
+    expect(await run()).toMatchObject({ checked: 0 });
   });
 
   it("is idempotent: a second run finds nothing to do", async () => {
@@ -105,8 +156,12 @@ describe("reconcileUnsavedImages", () => {
     await memory.backend.rows.insertPrediction({
       id: "abcdefghijklmnopqrstuvwxyz",
       user_id: alice,
-      model: model.id,
-      input: generationInputSchema.parse({ prompt: "from another model" }),
+      model: runnable.reference,
+      model_name: runnable.displayName,
+      model_key: runnable.key,
+      input: { prompt: "from another model" },
+      seed: null,
+      output_count: 1,
       status: "processing",
     });
     const kept = await recorded(alice);
@@ -161,7 +216,8 @@ describe("in the running app (local mode)", () => {
     expect(await imageOf(id)).toBeNull();
 
     const body = await (await poll(new Request(`http://localhost:3000/api/replicate/${id}`), params({ id }))).json();
-    expect(body).toMatchObject({ status: "succeeded", image: { url: `/api/files/${alice.user.id}/${id}.png` } });
+    expect(body).toMatchObject({ status: "succeeded", expectedImages: 1, images: [{ index: 0, url: `/api/files/${alice.user.id}/${id}.png` }] });
+    expect(body.images).toHaveLength(1);
     expect(await imageOf(id)).not.toBeNull();
   });
 

@@ -1,10 +1,9 @@
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DEFAULT_REPLICATE_VERSION } from "@/lib/env";
 import { createReplicateModel } from "@/lib/models/replicate";
-import { generationInputSchema } from "@/lib/predictions/input-schema";
 import { handleReplicateWebhook, SeenWebhookIds, type ReplicateWebhookDeps } from "@/lib/predictions/replicate-webhook";
 import { createMemoryBackend } from "@/tests/fixtures/memory-backend";
+import { newPredictionRow } from "@/tests/fixtures/prediction-rows";
 import { newWebhookSecret, signedWebhook } from "@/tests/fixtures/replicate-webhook";
 import { createReplicateApi, TEST_TOKEN, type FakePrediction, type ReplicateApi } from "@/tests/msw/replicate-handlers";
 
@@ -25,7 +24,7 @@ beforeEach(() => {
   deps = {
     secret,
     model: createReplicateModel(
-      { kind: "replicate", apiToken: TEST_TOKEN, version: DEFAULT_REPLICATE_VERSION },
+      { apiToken: TEST_TOKEN },
       { retry: { attempts: 2, baseDelayMs: 1 } },
     ),
     backend: memory.backend,
@@ -37,13 +36,7 @@ beforeEach(() => {
 
 async function ownedPrediction(fields: Partial<FakePrediction> = { status: "succeeded" }): Promise<FakePrediction> {
   const prediction = api.addPrediction(fields);
-  await memory.backend.rows.insertPrediction({
-    id: prediction.id,
-    user_id: userId,
-    model: "stability-ai/sdxl:2b017d9b67ed",
-    input: generationInputSchema.parse({ prompt: "a lighthouse at dusk" }),
-    status: "processing",
-  });
+  await memory.backend.rows.insertPrediction(newPredictionRow({ id: prediction.id, user_id: userId }));
   return prediction;
 }
 

@@ -9,12 +9,13 @@ import { AppError } from "@/lib/errors";
 import { closeDatabase, getDatabase, MEMORY_DATA_DIR, openDatabase, withIdentity, type DbIdentity } from "@/lib/local/database";
 import { createLocalFileStore } from "@/lib/local/local-files";
 import { createLocalRowStore } from "@/lib/local/local-rows";
-import type { GenerationInput } from "@/lib/predictions/input-schema";
-import type { NewImageRow, RowStore } from "@/lib/predictions/ports";
+import type { InputValues } from "@/lib/models/input-fields";
+import type { NewImageRow, NewPredictionRow, RowStore } from "@/lib/predictions/ports";
 
 type User = { id: string; email: string };
 
-const INPUT: GenerationInput = { prompt: "a lighthouse at dusk", width: 1024, height: 1024, num_inference_steps: 30, guidance_scale: 7.5 };
+const INPUT: InputValues = { prompt: "a lighthouse at dusk", width: 1024, height: 1024, num_inference_steps: 30, guidance_scale: 7.5, seed: 42 };
+const MODEL = { model: "local-preview", model_name: "Local preview model", model_key: "local-preview" } as const;
 
 let dataDir: string;
 let db: PGlite;
@@ -36,18 +37,26 @@ async function createUser(email: string): Promise<User> {
 
 const predictionId = () => `p${randomUUID().replaceAll("-", "").slice(0, 20)}`;
 
-async function createPrediction(rows: RowStore, user: User) {
-  return rows.insertPrediction({ id: predictionId(), user_id: user.id, model: "local/preview", input: INPUT, status: "starting" });
+function predictionRow(user: User, extra: Partial<NewPredictionRow> = {}): NewPredictionRow {
+  return { id: predictionId(), user_id: user.id, ...MODEL, input: INPUT, seed: 42, output_count: 1, status: "starting", ...extra };
 }
 
-function imageFor(user: User, predictionIdValue: string): NewImageRow {
+async function createPrediction(rows: RowStore, user: User, extra: Partial<NewPredictionRow> = {}) {
+  return rows.insertPrediction(predictionRow(user, extra));
+}
+
+/** Output `index` of a prediction, stored where the app stores it (the first output keeps the bare name). */
+function imageFor(user: User, predictionIdValue: string, index = 0): NewImageRow {
   return {
     user_id: user.id,
     prediction_id: predictionIdValue,
-    prompt: INPUT.prompt,
+    output_index: index,
+    prompt: String(INPUT.prompt),
     input: INPUT,
-    model: "local/preview",
-    storage_path: `${user.id}/${predictionIdValue}.png`,
+    model: MODEL.model,
+    model_name: MODEL.model_name,
+    seed: 42 + index,
+    storage_path: `${user.id}/${predictionIdValue}${index === 0 ? "" : `-${index}`}.png`,
     content_type: "image/png",
     bytes: 1234,
     width: 1024,
@@ -84,7 +93,14 @@ describe("predictions", () => {
   it("lets the owner read their prediction and hides it from another user", async () => {
     const prediction = await createPrediction(aliceRows, alice);
 
-    expect(await aliceRows.getPrediction({ id: prediction.id, userId: alice.id })).toMatchObject({ id: prediction.id, input: INPUT });
+    expect(await aliceRows.getPrediction({ id: prediction.id, userId: alice.id })).toMatchObject({
+      id: prediction.id,
+      input: INPUT,
+      ...MODEL,
+      seed: 42,
+      output_count: 1,
+      started_at: null,
+    });
     expect(await bobRows.getPrediction({ id: prediction.id, userId: alice.id })).toBeNull();
     expect(await bobRows.getPrediction({ id: prediction.id, userId: bob.id })).toBeNull();
 
@@ -115,6 +131,22 @@ describe("predictions", () => {
     expect(new Date(row!.completed_at!).toISOString()).toBe(completedAt);
   });
 
+  it("records the start time and the seed once, when first known, and keeps them after", async () => {
+    const prediction = await createPrediction(aliceRows, alice, { seed: null });
+    const startedAt = "2026-01-02T03:04:00.000Z";
+    const update = { id: prediction.id, userId: alice.id, error: null, completedAt: null };
+
+    await aliceRows.updatePrediction({ ...update, status: "processing" });
+    expect(await aliceRows.getPrediction({ id: prediction.id, userId: alice.id })).toMatchObject({ status: "processing", started_at: null, seed: null });
+
+    await aliceRows.updatePrediction({ ...update, status: "processing", startedAt, seed: 4_294_967_295 });
+    await aliceRows.updatePrediction({ ...update, status: "succeeded", startedAt: "2026-01-02T03:04:30.000Z", seed: 7 });
+
+    const row = await aliceRows.getPrediction({ id: prediction.id, userId: alice.id });
+    expect(row).toMatchObject({ status: "succeeded", seed: 4_294_967_295 });
+    expect(new Date(row!.started_at!).toISOString()).toBe(startedAt);
+  });
+
   it("keeps predictions as a ledger: nobody deletes them, not even the owner", async () => {
     const prediction = await createPrediction(aliceRows, alice);
 
@@ -138,7 +170,7 @@ describe("predictions", () => {
     await expect(
       withIdentity(db, asAlice, (tx) =>
         tx.query(
-          "insert into public.predictions (id, user_id, model, input, status, created_at) values ($1, $2, 'm', '{}', 'starting', '2000-01-01')",
+          "insert into public.predictions (id, user_id, model, model_name, input, status, created_at) values ($1, $2, 'm', 'M', '{}', 'starting', '2000-01-01')",
           [predictionId(), alice.id],
         ),
       ),
@@ -146,16 +178,16 @@ describe("predictions", () => {
   });
 
   it("refuses to record a prediction for someone else", async () => {
-    const attempt = bobRows.insertPrediction({ id: predictionId(), user_id: alice.id, model: "m", input: INPUT, status: "starting" });
+    const attempt = bobRows.insertPrediction(predictionRow(alice));
     await expect(attempt).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("rejects a duplicate prediction id as a conflict and a malformed id as a bad request", async () => {
     const prediction = await createPrediction(aliceRows, alice);
-    const again = aliceRows.insertPrediction({ id: prediction.id, user_id: alice.id, model: "m", input: INPUT, status: "starting" });
+    const again = aliceRows.insertPrediction(predictionRow(alice, { id: prediction.id }));
     await expect(again).rejects.toMatchObject({ code: "conflict" });
 
-    const malformed = aliceRows.insertPrediction({ id: "../etc", user_id: alice.id, model: "m", input: INPUT, status: "starting" });
+    const malformed = aliceRows.insertPrediction(predictionRow(alice, { id: "../etc" }));
     await expect(malformed).rejects.toMatchObject({ code: "bad_request" });
   });
 
@@ -177,15 +209,17 @@ describe("predictions", () => {
 });
 
 describe("images", () => {
-  it("reads a prediction with its image in one call, for its owner only", async () => {
-    const prediction = await createPrediction(aliceRows, alice);
-    expect(await aliceRows.getPredictionWithImage({ id: prediction.id, userId: alice.id })).toEqual({ prediction, image: null });
+  it("reads a prediction with its images in one call, by output index, for its owner only", async () => {
+    const prediction = await createPrediction(aliceRows, alice, { output_count: 2 });
+    expect(await aliceRows.getPredictionWithImages({ id: prediction.id, userId: alice.id })).toEqual({ prediction, images: [] });
 
-    const image = await aliceRows.insertImage(imageFor(alice, prediction.id));
-    expect(await aliceRows.getPredictionWithImage({ id: prediction.id, userId: alice.id })).toEqual({ prediction, image });
-    expect(await bobRows.getPredictionWithImage({ id: prediction.id, userId: alice.id })).toBeNull();
-    expect(await bobRows.getPredictionWithImage({ id: prediction.id, userId: bob.id })).toBeNull();
-    expect(await aliceRows.getPredictionWithImage({ id: "no-such-prediction", userId: alice.id })).toBeNull();
+    // Saved out of order (outputs download in parallel): read back in output order.
+    const second = await aliceRows.insertImage(imageFor(alice, prediction.id, 1));
+    const first = await aliceRows.insertImage(imageFor(alice, prediction.id, 0));
+    expect(await aliceRows.getPredictionWithImages({ id: prediction.id, userId: alice.id })).toEqual({ prediction, images: [first, second] });
+    expect(await bobRows.getPredictionWithImages({ id: prediction.id, userId: alice.id })).toBeNull();
+    expect(await bobRows.getPredictionWithImages({ id: prediction.id, userId: bob.id })).toBeNull();
+    expect(await aliceRows.getPredictionWithImages({ id: "no-such-prediction", userId: alice.id })).toBeNull();
   });
 
   it("hides an owner's images from another user and keeps them from deleting them", async () => {
@@ -193,7 +227,7 @@ describe("images", () => {
     const image = await aliceRows.insertImage(imageFor(alice, prediction.id));
 
     expect(await bobRows.getImage({ id: image.id, userId: alice.id })).toBeNull();
-    expect(await bobRows.getImageByPrediction({ predictionId: prediction.id, userId: alice.id })).toBeNull();
+    expect(await bobRows.getImageByOutput({ predictionId: prediction.id, outputIndex: 0, userId: alice.id })).toBeNull();
     expect(await bobRows.listImages({ userId: alice.id, limit: 50 })).toEqual([]);
     expect(await bobRows.deleteImage({ id: image.id, userId: alice.id })).toBeNull();
 
@@ -211,15 +245,65 @@ describe("images", () => {
 
     await expect(bobRows.insertImage(imageFor(bob, prediction.id))).rejects.toMatchObject({ code: "not_found" });
     await expect(bobRows.insertImage(imageFor(alice, prediction.id))).rejects.toBeInstanceOf(AppError);
-    expect(await aliceRows.getImageByPrediction({ predictionId: prediction.id, userId: alice.id })).toBeNull();
+    expect(await aliceRows.getImageByOutput({ predictionId: prediction.id, outputIndex: 0, userId: alice.id })).toBeNull();
+  });
+
+  it("saves each output of a prediction as its own image, once per output index", async () => {
+    const prediction = await createPrediction(aliceRows, alice, { output_count: 2 });
+    const first = await aliceRows.insertImage(imageFor(alice, prediction.id, 0));
+    const second = await aliceRows.insertImage(imageFor(alice, prediction.id, 1));
+    expect(first).toMatchObject({ output_index: 0, storage_path: `${alice.id}/${prediction.id}.png`, seed: 42 });
+    expect(second).toMatchObject({ output_index: 1, storage_path: `${alice.id}/${prediction.id}-1.png`, seed: 43 });
+    expect(second.id).not.toBe(first.id);
+
+    // The same output again, in turn or at once, is the row already there.
+    expect(await aliceRows.insertImage({ ...imageFor(alice, prediction.id, 1), bytes: 999 })).toEqual(second);
+    const [a, b] = await Promise.all([
+      aliceRows.insertImage(imageFor(alice, prediction.id, 0)),
+      aliceRows.insertImage(imageFor(alice, prediction.id, 0)),
+    ]);
+    expect([a, b]).toEqual([first, first]);
+    expect(await aliceRows.getImageByOutput({ predictionId: prediction.id, outputIndex: 1, userId: alice.id })).toEqual(second);
+
+    const { rows } = await db.query<{ output_index: number; storage_path: string }>(
+      "select output_index, storage_path from public.sdxl_images where prediction_id = $1 order by output_index",
+      [prediction.id],
+    );
+    expect(rows).toEqual([
+      { output_index: 0, storage_path: first.storage_path },
+      { output_index: 1, storage_path: second.storage_path },
+    ]);
+  });
+
+  it("does not let another user add an image to someone's prediction at a new output index", async () => {
+    const prediction = await createPrediction(aliceRows, alice, { output_count: 3 });
+    const saved = await aliceRows.insertImage(imageFor(alice, prediction.id, 0));
+
+    await expect(bobRows.insertImage(imageFor(bob, prediction.id, 1))).rejects.toMatchObject({ code: "not_found" });
+    await expect(bobRows.insertImage(imageFor(alice, prediction.id, 2))).rejects.toBeInstanceOf(AppError);
+    const raw = withIdentity(db, asBob, (tx) =>
+      tx.query(
+        `insert into public.sdxl_images (user_id, prediction_id, output_index, prompt, input, model, model_name, storage_path, content_type, bytes, width, height)
+         values ($1, $2, 1, 'p', '{}', 'm', 'M', $3, 'image/png', 1, 1, 1)`,
+        [alice.id, prediction.id, `${alice.id}/${prediction.id}-1.png`],
+      ),
+    );
+    await expect(raw).rejects.toThrow(/row-level security/);
+
+    const { rows } = await db.query<{ output_index: number; user_id: string }>(
+      "select output_index, user_id from public.sdxl_images where prediction_id = $1",
+      [prediction.id],
+    );
+    expect(rows).toEqual([{ output_index: 0, user_id: alice.id }]);
+    expect((await aliceRows.getPredictionWithImages({ id: prediction.id, userId: alice.id }))?.images).toEqual([saved]);
   });
 
   it("does not let a user save an image row as someone else, even for their own prediction", async () => {
     const prediction = await createPrediction(bobRows, bob);
     const raw = withIdentity(db, asBob, (tx) =>
       tx.query(
-        `insert into public.sdxl_images (user_id, prediction_id, prompt, input, model, storage_path, content_type, bytes, width, height)
-         values ($1, $2, 'p', '{}', 'm', $3, 'image/png', 1, 1, 1)`,
+        `insert into public.sdxl_images (user_id, prediction_id, output_index, prompt, input, model, model_name, storage_path, content_type, bytes, width, height)
+         values ($1, $2, 0, 'p', '{}', 'm', 'M', $3, 'image/png', 1, 1, 1)`,
         [alice.id, prediction.id, `${alice.id}/${prediction.id}.png`],
       ),
     );
@@ -245,7 +329,7 @@ describe("images", () => {
     await expect(edit).rejects.toThrow(/permission denied/);
   });
 
-  it("saves one image per prediction when the save runs twice, one after the other or at once", async () => {
+  it("saves one image per output when the save runs twice, one after the other or at once", async () => {
     const sequential = await createPrediction(aliceRows, alice);
     const first = await aliceRows.insertImage(imageFor(alice, sequential.id));
     const second = await aliceRows.insertImage({ ...imageFor(alice, sequential.id), bytes: 999 });
@@ -269,7 +353,16 @@ describe("images", () => {
     const prediction = await createPrediction(aliceRows, alice);
     const image = await aliceRows.insertImage(imageFor(alice, prediction.id));
 
-    expect(image).toMatchObject({ bytes: 1234, width: 1024, height: 1024, input: INPUT, prediction_id: prediction.id });
+    expect(image).toMatchObject({
+      bytes: 1234,
+      width: 1024,
+      height: 1024,
+      input: INPUT,
+      prediction_id: prediction.id,
+      output_index: 0,
+      model_name: MODEL.model_name,
+      seed: 42,
+    });
     expect(image.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(Number.isNaN(Date.parse(image.created_at))).toBe(false);
   });
@@ -378,6 +471,7 @@ describe("migrations", () => {
       db.query<{ version: string; name: string }>("select version, name from supabase_migrations.schema_migrations order by version");
     const before = (await recorded()).rows;
     expect(before).toContainEqual({ version: "20261124000000", name: "sdxl_studio" });
+    expect(before).toContainEqual({ version: "20261202000000", name: "any_model" });
     await db.close();
 
     // Concurrent first calls share one open: two PGlite instances on one folder would corrupt it.

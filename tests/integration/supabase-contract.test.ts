@@ -3,8 +3,8 @@ import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { AppError } from "@/lib/errors";
 import { deleteImage, listGallery } from "@/lib/predictions/gallery";
-import { generationInputSchema } from "@/lib/predictions/input-schema";
-import type { NewImageRow, SessionUser } from "@/lib/predictions/ports";
+import type { InputValues } from "@/lib/models/input-fields";
+import type { NewImageRow, NewPredictionRow, SessionUser } from "@/lib/predictions/ports";
 import type { BackendRuntime } from "@/lib/server-context";
 import { createSupabaseApi, PUBLISHABLE_KEY, SERVICE_ROLE_KEY, SUPABASE_URL, type SupabaseApi } from "@/tests/msw/supabase-handlers";
 import { testCookies } from "@/tests/support/cookie-jar";
@@ -13,9 +13,15 @@ vi.mock("next/headers", () => ({ cookies: async () => testCookies }));
 const { createSupabaseBackend } = await import("@/lib/supabase/supabase-backend");
 
 const config = { kind: "supabase", url: SUPABASE_URL, publishableKey: PUBLISHABLE_KEY, serviceRoleKey: SERVICE_ROLE_KEY } as const;
-const PREDICTION_COLUMNS = "id,user_id,model,input,status,error,created_at,completed_at";
-const IMAGE_COLUMNS = "id,user_id,prediction_id,prompt,input,model,storage_path,content_type,bytes,width,height,created_at";
-const input = generationInputSchema.parse({ prompt: "a lighthouse at dusk" });
+const PREDICTION_COLUMNS = "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at";
+const IMAGE_COLUMNS =
+  "id,user_id,prediction_id,output_index,prompt,input,model,model_name,seed,storage_path,content_type,bytes,width,height,created_at";
+const input: InputValues = { prompt: "a lighthouse at dusk", width: 1024, height: 1024, num_outputs: 1, seed: 1234 };
+const MODEL = {
+  model: "stability-ai/sdxl:7762fd07cf82c948538e41f63f77d685e02b063e37e496e96eefd46c929f9bdc",
+  model_name: "Stable Diffusion XL",
+  model_key: "stability-ai/sdxl",
+} as const;
 const png = new Uint8Array(3000).map((_, i) => (i * 31) & 255);
 
 const server = setupServer();
@@ -46,14 +52,21 @@ function as(session: Session) {
   return runtime.backendFor(session.user);
 }
 
-async function prediction(session: Session, id = `p${Math.random().toString(36).slice(2, 12)}`) {
-  return as(session).rows.insertPrediction({ id, user_id: session.user.id, model: "stability-ai/sdxl", input, status: "starting" });
+function predictionRow(session: Session, id: string, outputCount = 1): NewPredictionRow {
+  return { id, user_id: session.user.id, ...MODEL, input, seed: 1234, output_count: outputCount, status: "starting" };
 }
 
-function imageOf(session: Session, predictionId: string): NewImageRow {
+async function prediction(session: Session, id = `p${Math.random().toString(36).slice(2, 12)}`, outputCount = 1) {
+  return as(session).rows.insertPrediction(predictionRow(session, id, outputCount));
+}
+
+/** Output `index` of a prediction, stored where the app stores it (the first output keeps the bare name). */
+function imageOf(session: Session, predictionId: string, index = 0): NewImageRow {
   return {
-    user_id: session.user.id, prediction_id: predictionId, prompt: input.prompt, input, model: "stability-ai/sdxl",
-    storage_path: `${session.user.id}/${predictionId}.png`, content_type: "image/png", bytes: png.byteLength, width: 1024, height: 1024,
+    user_id: session.user.id, prediction_id: predictionId, output_index: index, prompt: String(input.prompt), input,
+    model: MODEL.model, model_name: MODEL.model_name, seed: 1234 + index,
+    storage_path: `${session.user.id}/${predictionId}${index === 0 ? "" : `-${index}`}.png`, content_type: "image/png", bytes: png.byteLength,
+    width: 1024, height: 1024,
   };
 }
 
@@ -83,14 +96,17 @@ describe("rows over PostgREST", () => {
   it("records a prediction with only the columns `authenticated` may insert, as the person", async () => {
     const alice = await signIn("alice@example.com");
     const row = await prediction(alice, "pred_alice_1");
-    expect(row).toMatchObject({ id: "pred_alice_1", user_id: alice.user.id, status: "starting", error: null, completed_at: null, input });
+    expect(row).toMatchObject({
+      id: "pred_alice_1", user_id: alice.user.id, status: "starting", error: null, started_at: null, completed_at: null, input,
+      ...MODEL, seed: 1234, output_count: 1,
+    });
     expect(row.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
 
     const [request] = api.requestsTo("rest");
     expect(request).toMatchObject({ method: "POST", path: "/rest/v1/predictions", query: { select: PREDICTION_COLUMNS } });
     expect(request.headers.prefer).toBe("return=representation");
     expect(request.headers.accept).toBe("application/vnd.pgrst.object+json");
-    expect(request.body).toEqual({ id: "pred_alice_1", user_id: alice.user.id, model: "stability-ai/sdxl", input, status: "starting" });
+    expect(request.body).toEqual({ ...predictionRow(alice, "pred_alice_1") });
     expectKeys(request, alice);
   });
 
@@ -106,15 +122,19 @@ describe("rows over PostgREST", () => {
     expect(await as(bob).rows.getPrediction({ id: bobs.id, userId: bob.user.id })).toMatchObject({ id: bobs.id });
   });
 
-  it("reads a prediction with its image in one call, for its owner only", async () => {
+  it("reads a prediction with its images, by output index, for its owner only", async () => {
     const [alice, bob] = [await signIn("alice@example.com"), await signIn("bob@example.com")];
-    const mine = await prediction(alice);
-    expect(await as(alice).rows.getPredictionWithImage({ id: mine.id, userId: alice.user.id })).toEqual({ prediction: mine, image: null });
+    const mine = await prediction(alice, undefined, 2);
+    expect(await as(alice).rows.getPredictionWithImages({ id: mine.id, userId: alice.user.id })).toEqual({ prediction: mine, images: [] });
 
-    const image = await as(alice).rows.insertImage(imageOf(alice, mine.id));
-    expect(await as(alice).rows.getPredictionWithImage({ id: mine.id, userId: alice.user.id })).toEqual({ prediction: mine, image });
-    expect(await as(bob).rows.getPredictionWithImage({ id: mine.id, userId: alice.user.id })).toBeNull();
-    expect(await as(bob).rows.getPredictionWithImage({ id: mine.id, userId: bob.user.id })).toBeNull();
+    // Saved out of order (outputs download in parallel): read back in output order.
+    const second = await as(alice).rows.insertImage(imageOf(alice, mine.id, 1));
+    const first = await as(alice).rows.insertImage(imageOf(alice, mine.id, 0));
+    expect(await as(alice).rows.getPredictionWithImages({ id: mine.id, userId: alice.user.id })).toEqual({ prediction: mine, images: [first, second] });
+    const images = api.requestsTo("rest").find((request) => request.path === "/rest/v1/sdxl_images");
+    expect(images?.query).toMatchObject({ prediction_id: `eq.${mine.id}`, user_id: `eq.${alice.user.id}`, order: "output_index.asc" });
+    expect(await as(bob).rows.getPredictionWithImages({ id: mine.id, userId: alice.user.id })).toBeNull();
+    expect(await as(bob).rows.getPredictionWithImages({ id: mine.id, userId: bob.user.id })).toBeNull();
   });
 
   it("updates only status, error and completed_at, and leaves another person's row alone", async () => {
@@ -131,6 +151,19 @@ describe("rows over PostgREST", () => {
 
     await as(alice).rows.updatePrediction({ id: bobs.id, userId: bob.user.id, ...done });
     expect(await as(bob).rows.getPrediction({ id: bobs.id, userId: bob.user.id })).toMatchObject({ status: "starting", error: null });
+  });
+
+  it("sends the start time and the seed only when they are known", async () => {
+    const alice = await signIn("alice@example.com");
+    const mine = await as(alice).rows.insertPrediction({ ...predictionRow(alice, "pred_unseeded"), seed: null });
+    const startedAt = "2026-11-24T09:59:30.000000Z";
+    await as(alice).rows.updatePrediction({ id: mine.id, userId: alice.user.id, status: "processing", error: null, completedAt: null, startedAt, seed: 99 });
+    expect(api.requestsTo("rest")[0].body).toEqual({ status: "processing", error: null, completed_at: null, started_at: startedAt, seed: 99 });
+    expect(await as(alice).rows.getPrediction({ id: mine.id, userId: alice.user.id })).toMatchObject({ started_at: startedAt, seed: 99 });
+
+    await as(alice).rows.updatePrediction({ id: mine.id, userId: alice.user.id, status: "succeeded", error: null, completedAt: null, startedAt: null, seed: null });
+    expect(api.requestsTo("rest")[0].body).toEqual({ status: "succeeded", error: null, completed_at: null });
+    expect(await as(alice).rows.getPrediction({ id: mine.id, userId: alice.user.id })).toMatchObject({ status: "succeeded", started_at: startedAt, seed: 99 });
   });
 
   it("counts recent predictions with a HEAD request and lists the running ones oldest first", async () => {
@@ -150,22 +183,33 @@ describe("rows over PostgREST", () => {
     expect(api.requestsTo("rest").at(-1)?.query).toMatchObject({ status: "in.(starting,processing)", order: "created_at.asc" });
   });
 
-  it("saves an image once: a second save of the same prediction returns the first row", async () => {
+  it("saves each output once: a second save of the same output returns the first row", async () => {
     const alice = await signIn("alice@example.com");
-    const { id } = await prediction(alice);
+    const { id } = await prediction(alice, undefined, 2);
     const first = await as(alice).rows.insertImage(imageOf(alice, id));
     const [request] = api.requestsTo("rest");
-    expect(request).toMatchObject({ method: "POST", path: "/rest/v1/sdxl_images", query: { on_conflict: "prediction_id", select: IMAGE_COLUMNS } });
+    expect(request).toMatchObject({ method: "POST", path: "/rest/v1/sdxl_images", query: { on_conflict: "prediction_id,output_index", select: IMAGE_COLUMNS } });
     expect(request.headers.prefer).toBe("resolution=ignore-duplicates, return=representation");
     expect(Object.keys(request.body as object).sort()).toEqual(
-      ["bytes", "content_type", "height", "input", "model", "prediction_id", "prompt", "storage_path", "user_id", "width"],
+      [
+        "bytes", "content_type", "height", "input", "model", "model_name", "output_index", "prediction_id", "prompt", "seed", "storage_path",
+        "user_id", "width",
+      ],
     );
     expectKeys(request, alice);
+    expect(first).toMatchObject({ output_index: 0, model_name: MODEL.model_name, seed: 1234 });
 
     const again = await as(alice).rows.insertImage(imageOf(alice, id));
     expect(again).toEqual(first);
-    expect(api.tables.sdxl_images).toHaveLength(1);
-    expect(await as(alice).rows.getImageByPrediction({ predictionId: id, userId: alice.user.id })).toEqual(first);
+    const second = await as(alice).rows.insertImage(imageOf(alice, id, 1));
+    expect(second).toMatchObject({ output_index: 1, storage_path: `${alice.user.id}/${id}-1.png`, seed: 1235 });
+    expect(second.id).not.toBe(first.id);
+    expect(await as(alice).rows.insertImage({ ...imageOf(alice, id, 1), bytes: 1 })).toEqual(second);
+
+    expect(api.tables.sdxl_images.map((row) => row.output_index)).toEqual([0, 1]);
+    expect(await as(alice).rows.getImageByOutput({ predictionId: id, outputIndex: 0, userId: alice.user.id })).toEqual(first);
+    expect(await as(alice).rows.getImageByOutput({ predictionId: id, outputIndex: 1, userId: alice.user.id })).toEqual(second);
+    expect(await as(alice).rows.getImageByOutput({ predictionId: id, outputIndex: 2, userId: alice.user.id })).toBeNull();
   });
 
   it("refuses to save an image of someone else's prediction, saying only 'not found'", async () => {
@@ -175,6 +219,12 @@ describe("rows over PostgREST", () => {
     expect(error.code).toBe("not_found");
     expect((await appError(as(alice).rows.insertImage(imageOf(bob, bobs.id)))).code).toBe("not_found");
     expect(api.tables.sdxl_images).toHaveLength(0);
+
+    // Nor a further output of a prediction that already has its first.
+    await as(bob).rows.insertImage(imageOf(bob, bobs.id));
+    expect((await appError(as(alice).rows.insertImage(imageOf(alice, bobs.id, 1)))).code).toBe("not_found");
+    expect((await appError(as(alice).rows.insertImage(imageOf(bob, bobs.id, 1)))).code).toBe("not_found");
+    expect(api.tables.sdxl_images.map((row) => [row.user_id, row.output_index])).toEqual([[bob.user.id, 0]]);
   });
 
   it("pages images newest first with a (created_at, id) cursor, ties included, and only the person's", async () => {

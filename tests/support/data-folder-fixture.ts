@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { GenerationInputDraft } from "@/lib/predictions/input-schema";
+import type { InputValues } from "@/lib/models/input-fields";
 import type { PredictionStatus } from "@/lib/predictions/types";
 
 /**
@@ -20,11 +20,11 @@ export type FixturePerson = {
   email: string;
   password: string;
   /** Saved images, in the order they were made; the gallery lists them newest first. */
-  images: GenerationInputDraft[];
+  images: InputValues[];
   /** A run the local model fails (its prompt holds `[fail]`). */
-  failed?: GenerationInputDraft;
+  failed?: InputValues;
   /** A run canceled while it was still going. */
-  canceled?: GenerationInputDraft;
+  canceled?: InputValues;
 };
 
 /** The first person: three images made with different settings, one failed run, one canceled. */

@@ -1,10 +1,9 @@
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_REPLICATE_VERSION } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { DEFAULT_SDXL_VERSION } from "@/lib/models/model-ref";
 import { createReplicateModel } from "@/lib/models/replicate";
 import { cancelPrediction } from "@/lib/predictions/cancel-prediction";
-import { generationInputSchema } from "@/lib/predictions/input-schema";
 import type { PredictionStatus } from "@/lib/predictions/types";
 import { createMemoryBackend } from "@/tests/fixtures/memory-backend";
 import { createReplicateApi, TEST_TOKEN, type ReplicateApi } from "@/tests/msw/replicate-handlers";
@@ -23,15 +22,19 @@ beforeEach(() => {
   memory = createMemoryBackend();
 });
 
-const model = () => createReplicateModel({ kind: "replicate", apiToken: TEST_TOKEN, version: DEFAULT_REPLICATE_VERSION });
+const model = () => createReplicateModel({ apiToken: TEST_TOKEN });
 
 async function running(status: PredictionStatus = "processing") {
   const { id } = api.addPrediction({ status: "processing" });
   await memory.backend.rows.insertPrediction({
     id,
     user_id: owner.id,
-    model: model().id,
-    input: generationInputSchema.parse({ prompt: "a lighthouse at dusk" }),
+    model: `stability-ai/sdxl:${DEFAULT_SDXL_VERSION}`,
+    model_name: "Stable Diffusion XL",
+    model_key: "stability-ai/sdxl",
+    input: { prompt: "a lighthouse at dusk", num_outputs: 2 },
+    seed: null,
+    output_count: 2,
     status,
   });
   return id;
@@ -41,7 +44,7 @@ describe("cancelPrediction", () => {
   it("cancels the owner's running prediction and records it", async () => {
     const id = await running();
     const view = await cancelPrediction({ user: owner, backend: memory.backend, model: model(), id });
-    expect(view).toMatchObject({ id, status: "canceled", image: null });
+    expect(view).toMatchObject({ id, status: "canceled", images: [], expectedImages: 2, modelName: "Stable Diffusion XL" });
     expect(api.requestsTo("cancel").map((r) => r.path)).toEqual([`/v1/predictions/${id}/cancel`]);
     expect(memory.predictions.get(id)).toMatchObject({ status: "canceled" });
     expect(memory.predictions.get(id)?.completed_at).not.toBeNull();

@@ -6,16 +6,16 @@ import { describe, expect, it } from "vitest";
  * Walks the static import graph from every "use client" module and checks that
  * nothing secret can be bundled for the browser: no service-role client, no
  * composition root, no server env parsing, no `process.env` read of a variable
- * Next would not inline publicly. Nor zod, which is not secret but is ~32 kB gzip:
- * the server validates with it, the browser reads plain limits
- * (lib/predictions/input-limits.ts, lib/auth/password-rules.ts) instead. A
+ * Next would not inline publicly. Nor zod (~32 kB gzip) or Ajv (~35 kB): the
+ * server validates with them, the browser checks the same rules from plain data
+ * (lib/models/input-check.ts over the model's fields, lib/auth/password-rules.ts). A
  * "use server" module is a boundary (the client gets a reference to the action,
  * not its code); `import type` is erased.
  */
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const FORBIDDEN = ["lib/supabase/admin.ts", "lib/server-context.ts", "lib/env.ts"];
-const FORBIDDEN_PACKAGES = ["server-only", "zod"];
+const FORBIDDEN_PACKAGES = ["server-only", "zod", "ajv"];
 const EXTENSIONS = ["", ".ts", ".tsx", "/index.ts", "/index.tsx"];
 
 type Module = { file: string; source: string; directive: "use client" | "use server" | null };
@@ -111,7 +111,7 @@ describe("client bundles", () => {
   });
 
   it.each(clientModules.map((file) => [path.relative(ROOT, file), file]))(
-    "%s reaches no server secret and no zod",
+    "%s reaches no server secret, no zod and no ajv",
     (_name, file) => {
       expect(boundaryProblems(file)).toEqual([]);
     },
@@ -123,7 +123,8 @@ describe("client bundles", () => {
     expect(problems.some((problem) => problem.startsWith('imports "server-only"'))).toBe(true);
     expect(boundaryProblems(path.join(ROOT, "lib/server-context.ts")).some((p) => p.startsWith("reaches lib/env.ts"))).toBe(true);
     expect(boundaryProblems(path.join(ROOT, "lib/env.ts")).some((p) => p.startsWith("reads process.env"))).toBe(true);
-    expect(boundaryProblems(path.join(ROOT, "lib/predictions/input-schema.ts")).some((p) => p.startsWith('imports "zod"'))).toBe(true);
+    expect(boundaryProblems(path.join(ROOT, "app/api/replicate/schema.ts")).some((p) => p.startsWith('imports "zod"'))).toBe(true);
+    expect(boundaryProblems(path.join(ROOT, "lib/models/input-validator.ts")).some((p) => p.startsWith('imports "ajv"'))).toBe(true);
     expect(boundaryProblems(path.join(ROOT, "lib/auth/credentials-schema.ts")).some((p) => p.startsWith('imports "zod"'))).toBe(true);
   });
 

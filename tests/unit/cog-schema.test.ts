@@ -39,10 +39,12 @@ describe("reading a model's inputs from its Cog schema", () => {
     expect(aspect?.options).toEqual(["1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21"]);
   });
 
-  it("reads types, ranges, defaults and required from SDXL, narrowing the seed to the app's range", () => {
+  it("reads types, ranges, defaults and required from SDXL, narrowing the seed and sides to the app's ranges", () => {
     const { fields, omitted, unavailableReason } = readModelInputs(schemaOf("stability-ai/sdxl"));
     const byName = Object.fromEntries(fields.map((f) => [f.name, f]));
-    expect(byName.prompt).toMatchObject({ kind: "string", required: false, default: "An astronaut riding a rainbow unicorn", maxLength: 2000 });
+    // SDXL defaults its prompt and so does not require one; this app always asks for a prompt.
+    expect(byName.prompt).toMatchObject({ kind: "string", required: true, default: "An astronaut riding a rainbow unicorn", maxLength: 2000 });
+    expect(byName.width).toMatchObject({ kind: "integer", default: 1024, minimum: 256, maximum: 2048 });
     expect(byName.num_inference_steps).toMatchObject({ kind: "integer", minimum: 1, maximum: 500, default: 50 });
     expect(byName.guidance_scale).toMatchObject({ kind: "number", minimum: 1, maximum: 50, default: 7.5 });
     expect(byName.apply_watermark).toMatchObject({ kind: "boolean", default: true });
@@ -77,6 +79,11 @@ describe("reading a model's inputs from its Cog schema", () => {
   it("says so when a schema has no inputs it can read", () => {
     expect(readModelInputs({ openapi: "3.0.2" }).unavailableReason).toMatch(/no inputs this app can read/);
     expect(readModelInputs(null).fields).toEqual([]);
+  });
+
+  it("keeps a model's own narrower size limits (sdxl-lightning: 256 to 1280)", () => {
+    const width = readModelInputs(schemaOf("bytedance/sdxl-lightning-4step")).fields.find((f) => f.name === "width");
+    expect(width).toMatchObject({ minimum: 256, maximum: 1280 });
   });
 
   it("reads the local preview model's own schema the same way", () => {

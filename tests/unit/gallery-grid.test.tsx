@@ -51,7 +51,6 @@ function image(id: string, prompt: string, createdAt: string, overrides: Partial
     input: { prompt, width: 1216, height: 832, num_inference_steps: 30, guidance_scale: 7.5 },
     model: "local-preview",
     modelName: "Local preview",
-    modelKey: "local-preview",
     seed: null,
     width: 1216,
     height: 832,

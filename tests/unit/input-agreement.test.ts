@@ -26,7 +26,7 @@ function probes(field: InputField): unknown[] {
   const values: unknown[] = [null, "", [], {}, true];
   if (field.kind === "integer" || field.kind === "number") {
     for (const bound of [field.minimum, field.maximum]) if (bound !== undefined) values.push(bound, bound - 1, bound + 1, bound - 0.5, bound + 0.5);
-    values.push(0, -1, 1.5, "12", Number.MAX_SAFE_INTEGER, 2 ** 32, 2 ** 32 - 1);
+    values.push(0, -1, 1.5, "12", Number.MAX_SAFE_INTEGER, 2 ** 32, 2 ** 32 - 1, Infinity, -Infinity, Number.NaN);
   }
   if (field.kind === "enum") values.push(...(field.options ?? []), "not-an-option", 1, `${field.options?.[0]} `);
   if (field.kind === "boolean") values.push(false, "true", 0);

@@ -25,7 +25,7 @@ export default async function GeneratePage({ searchParams }: { searchParams: Pro
       </h1>
       <GenerateForm
         models={models}
-        initialModelKey={settings?.modelKey}
+        initialModelKey={settings?.modelKey ?? undefined}
         initialInput={settings?.input}
         saveImage={saveGeneratedImage}
       />
