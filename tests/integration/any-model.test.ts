@@ -115,6 +115,19 @@ describe("any Replicate image model, from its own schema", () => {
     expect(view.seed).toEqual(expect.any(Number));
   });
 
+  it("estimates progress for a model whose logs show none (flux-1.1-pro), and says it is an estimate", async () => {
+    const { id } = (await (await start("black-forest-labs/flux-1.1-pro", { prompt: "a fox" })).json()) as PredictionView;
+    const running = (await (await poll(new Request(`http://localhost:3000/api/replicate/${id}`), params({ id }))).json()) as PredictionView;
+    expect(running.status).toBe("processing");
+    expect(running.progressIsEstimate).toBe(true);
+    expect(running.progress).toBeGreaterThanOrEqual(0);
+    expect(running.progress).toBeLessThan(0.99);
+    // A model that prints a progress bar is read, not estimated.
+    const { id: flux } = (await (await start("black-forest-labs/flux-schnell", { prompt: "a fox" })).json()) as PredictionView;
+    const measured = (await (await poll(new Request(`http://localhost:3000/api/replicate/${flux}`), params({ id: flux }))).json()) as PredictionView;
+    expect(measured).toMatchObject({ status: "processing", progressIsEstimate: false });
+  });
+
   it("uses flux-dev's guidance (its input is `guidance`), so what the person set is what runs", async () => {
     await start("black-forest-labs/flux-dev", { prompt: "a fox", guidance: 4.5 });
     expect((lastCreate().body as { input: Record<string, unknown> }).input.guidance).toBe(4.5);
