@@ -48,6 +48,16 @@ describe("sign-up, sign-in and sign-out", () => {
     expect(target).toBe("/dashboard/generate");
   });
 
+  it.each(["/.//evil.example", "/%2e//evil.example", "/\t/evil.example", "/x/..//evil.example"])(
+    "never answers a redirect that normalises off the site: %s",
+    async (next) => {
+      await redirectOf(signUp({}, form({ email: "norm@example.com", password: "long enough" })));
+      testCookies.clear();
+      const target = await redirectOf(signIn({}, form({ email: "norm@example.com", password: "long enough", next })));
+      expect(target).toBe("/dashboard/generate");
+    },
+  );
+
   it("explains field problems in words and keeps the email", async () => {
     const state = await signUp({}, form({ email: "not-an-email", password: "short" }));
     expect(state).toEqual({
