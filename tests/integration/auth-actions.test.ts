@@ -93,6 +93,16 @@ describe("sign-up, sign-in and sign-out", () => {
     expect((await app.context.auth.getUser(testCookies))?.email).toBe("sam@example.com");
   });
 
+  it("compares the whole password, case included", async () => {
+    await redirectOf(signUp({}, form({ email: "exact@example.com", password: "Right Password" })));
+    testCookies.clear();
+    for (const attempt of ["right password", "RIGHT PASSWORD", "Right Passwor", "Right Password!"]) {
+      expect(await signIn({}, form({ email: "exact@example.com", password: attempt }))).toMatchObject({ error: "Wrong email or password." });
+    }
+    expect(testCookies.has("sdxl-session")).toBe(false);
+    expect(await redirectOf(signIn({}, form({ email: "exact@example.com", password: "Right Password" })))).toBe("/dashboard/generate");
+  });
+
   it("signs out by clearing the session", async () => {
     await redirectOf(signUp({}, form({ email: "bye@example.com", password: "long enough" })));
     expect(await redirectOf(signOut())).toBe("/login");
