@@ -44,6 +44,20 @@ const serverSchema = z.object({
   RATE_LIMIT_CREATES_PER_MINUTE: positiveInt(10),
   RATE_LIMIT_CONCURRENT: positiveInt(2),
 
+  // Proxies whose X-Forwarded-For is believed (see lib/auth/client-address.ts):
+  // "none", "vercel", or a comma-separated list of IP addresses and CIDR ranges.
+  TRUSTED_PROXIES: optionalText.pipe(
+    z
+      .string()
+      .refine(
+        (value) => ["none", "vercel"].includes(value) || value.split(",").every((entry) => isAddressOrRange(entry.trim())),
+        'must be "none", "vercel", or IP addresses / CIDR ranges separated by commas',
+      )
+      .optional(),
+  ),
+  // Set to "1" by Vercel itself on its deployments.
+  VERCEL: optionalText,
+
   // Bearer token for POST /api/internal/reconcile (`npm run reconcile`, a cron job); unset: no such endpoint.
   RECONCILE_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
 });
@@ -66,9 +80,16 @@ export type BackendConfig =
   | { kind: "local"; dataDir: string; authSecret?: string }
   | { kind: "supabase"; url: string; publishableKey: string; serviceRoleKey?: string };
 
+/**
+ * Where a request's client address comes from: the socket, Vercel's edge
+ * headers, or X-Forwarded-For as far back as the listed proxies vouch for it.
+ */
+export type TrustedProxies = { kind: "socket" } | { kind: "vercel" } | { kind: "list"; entries: string[] };
+
 export type ServerEnv = {
   nodeEnv: RawServerEnv["NODE_ENV"];
   appUrl?: string;
+  trustedProxies: TrustedProxies;
   model: ModelConfig;
   backend: BackendConfig;
   limits: { maxOutputBytes: number; createsPerMinute: number; concurrent: number };
@@ -95,6 +116,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   return {
     nodeEnv: env.NODE_ENV,
     appUrl: env.APP_URL,
+    trustedProxies: chooseTrustedProxies(env),
     model: model!,
     backend: backend!,
     limits: {
@@ -104,6 +126,18 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     },
     reconcileSecret: env.RECONCILE_SECRET,
   };
+}
+
+function chooseTrustedProxies(env: RawServerEnv): TrustedProxies {
+  const setting = env.TRUSTED_PROXIES ?? (env.VERCEL === "1" ? "vercel" : "none");
+  if (setting === "none") return { kind: "socket" };
+  if (setting === "vercel") return { kind: "vercel" };
+  return { kind: "list", entries: setting.split(",").map((entry) => entry.trim()) };
+}
+
+const addressOrRange = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+function isAddressOrRange(value: string): boolean {
+  return addressOrRange.safeParse(value).success;
 }
 
 function chooseModel(env: RawServerEnv, problems: string[]): ModelConfig | undefined {

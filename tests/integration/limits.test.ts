@@ -6,6 +6,7 @@ import { createSignInThrottle, SIGN_IN_LIMITS } from "@/lib/local/sign-in-thrott
 import { createLocalModel } from "@/lib/models/local-model";
 import { createPrediction } from "@/lib/predictions/create-prediction";
 import { generationInputSchema } from "@/lib/predictions/input-schema";
+import { stampPeerAddress } from "@/lib/http/peer-address";
 import { testCookies } from "@/tests/support/cookie-jar";
 import { startLocalApp, type LocalApp } from "@/tests/support/local-app";
 
@@ -26,9 +27,17 @@ beforeAll(async () => {
   app = await startLocalApp({ LOCAL_MODEL_DURATION_MS: "60000" });
 });
 afterAll(() => app.stop());
+/** Requests as if from this client: its socket address, as lib/http/peer-address.ts stamps it. */
+function fromAddress(address: string) {
+  const raw: Record<string, string | string[] | undefined> = {};
+  stampPeerAddress(raw, address);
+  testHeaders.set("x-sdxl-peer-address", String(raw["x-sdxl-peer-address"]));
+}
+
 beforeEach(() => {
   testCookies.clear();
-  testHeaders.set("x-forwarded-for", "198.51.100.1");
+  for (const name of [...testHeaders.keys()]) testHeaders.delete(name);
+  fromAddress("198.51.100.1");
 });
 
 function form(email: string, password: string) {
@@ -39,7 +48,7 @@ function form(email: string, password: string) {
 }
 
 async function attempt(email: string, password: string, address?: string) {
-  if (address) testHeaders.set("x-forwarded-for", address);
+  if (address) fromAddress(address);
   try {
     return await signIn({}, form(email, password));
   } catch (error) {
@@ -117,14 +126,28 @@ describe("sign-in throttling (local mode)", () => {
     expect(await attempt("sprayed-new@example.com", "password1", address)).toMatchObject({
       error: expect.stringMatching(/^Too many sign-in attempts/),
     });
-    // Only the last X-Forwarded-For entry (the proxy's) counts: a client cannot dodge the limit by prepending one.
-    expect(await attempt("sprayed-new@example.com", "password1", `10.9.8.7, ${address}`)).toMatchObject({
+    // With no proxy configured, forwarded headers are not believed: sending one does not dodge the limit.
+    testHeaders.set("x-forwarded-for", "10.9.8.7");
+    expect(await attempt("sprayed-new@example.com", "password1")).toMatchObject({
       error: expect.stringMatching(/^Too many sign-in attempts/),
     });
+    testHeaders.delete("x-forwarded-for");
 
     await app.signUp("elsewhere@example.com", "elsewhere password");
     testCookies.clear();
     expect(await attempt("elsewhere@example.com", "elsewhere password", "192.0.2.77")).toEqual({ redirected: true });
+  });
+
+  it("limits a client by its socket's address, however it fills in X-Forwarded-For", async () => {
+    fromAddress("203.0.113.77");
+    const results = [];
+    for (let i = 0; i <= SIGN_IN_LIMITS.perAddress; i++) {
+      // A new made-up address on every try, as a guesser dodging the per-address limit would send.
+      testHeaders.set("x-forwarded-for", `198.51.100.${i + 1}`);
+      testHeaders.set("x-real-ip", `198.51.100.${i + 1}`);
+      results.push(await signIn({}, form(`spoofer-${i}@example.com`, "password1")));
+    }
+    expect(results.at(-1)).toMatchObject({ error: expect.stringMatching(/^Too many sign-in attempts/) });
   });
 
   it("counts a burst of parallel guesses as they arrive, not after the slow hash", async () => {
