@@ -21,8 +21,8 @@ export async function signIn(_previous: AuthFormState, formData: FormData): Prom
 
 export async function signUp(_previous: AuthFormState, formData: FormData): Promise<AuthFormState> {
   return authenticate(formData, signUpSchema, async (credentials) => {
-    const { auth } = await getAppContext();
-    await auth.signUp(credentials, await cookies());
+    const { auth, env } = await getAppContext();
+    await auth.signUp(credentials, await cookies(), { clientAddress: clientAddressFrom(await headers(), env.trustedProxies) });
   });
 }
 

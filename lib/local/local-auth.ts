@@ -25,7 +25,7 @@ export function createLocalAuth({
   /** Secure cookies need https; local mode is usually served over plain http on localhost. */
   secureCookies: boolean;
 }): AuthService {
-  // Failed sign-ins per email and per address, kept in the database (lib/local/sign-in-throttle.ts).
+  // Sign-in and sign-up attempts per email and per address, kept in the database (lib/local/sign-in-throttle.ts).
   const throttle = createSignInThrottle({ db });
 
   // Users found in this database, so each request's session check is not a
@@ -63,7 +63,9 @@ export function createLocalAuth({
       rememberUser(user.id);
       return user;
     },
-    async signUp(credentials, cookies) {
+    async signUp(credentials, cookies, request) {
+      // Counted before the insert, taken emails included: each "already exists" answers who has an account.
+      await throttle.beginSignUp({ address: request?.clientAddress });
       const user = await createUser(db, credentials);
       await startSession(user, cookies);
       return user;
