@@ -37,9 +37,10 @@ create table if not exists local_auth.revoked_sessions (
 );
 create index if not exists revoked_sessions_expires_at_idx on local_auth.revoked_sessions (expires_at);
 
--- Every session of a user issued before valid_after is over (a password change).
-create table if not exists local_auth.session_floors (
+-- A user's session generation: tokens carry the generation they were issued
+-- in, and raising it (a password change) ends every session issued before.
+create table if not exists local_auth.session_generations (
   user_id uuid primary key references auth.users (id) on delete cascade,
-  valid_after timestamptz not null
+  generation integer not null
 );
 `;

@@ -239,7 +239,7 @@ describe("sign-in throttling (local mode)", () => {
     for (let i = 0; i < SIGN_IN_LIMITS.freePerEmail; i++) await expect(throttle.begin({ email: "clock@example.com" })).resolves.toBeDefined();
   });
 
-  it.each(["sign_in_attempts", "known_addresses", "revoked_sessions", "session_floors"])(
+  it.each(["sign_in_attempts", "known_addresses", "revoked_sessions", "session_generations"])(
     "keeps local_auth.%s out of reach of the API roles",
     async (table) => {
       const db = await getDatabase(app.dataDir);
