@@ -10,9 +10,9 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
-  // First, so no request reaches the app without its socket address (lib/http/peer-address.ts).
-  const { installPeerAddressStamp } = await import("@/lib/http/peer-address");
-  installPeerAddressStamp();
+  // First, so no request reaches the app without its socket address, and none Next would 500 on (lib/http/server-edge.ts).
+  const { installServerEdge } = await import("@/lib/http/server-edge");
+  installServerEdge();
   try {
     const { startReconcileSchedule } = await import("@/lib/jobs/reconcile-job");
     // Not awaited: start-up must not wait on the model or the database.

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import http from "node:http";
 
 /**
  * The address of the socket a request came in on, for the app to read.
@@ -9,7 +8,7 @@ import http from "node:http";
  * own X-Forwarded-For hides its real address from every route, action and the
  * proxy; Next exposes the socket nowhere else. This stamps the address into a
  * request header of our own as the request arrives at the HTTP server, before
- * Next reads it. The stamp is replaced on every request, so a client cannot set
+ * Next reads it (lib/http/server-edge.ts). The stamp is replaced on every request, so a client cannot set
  * it, and it carries a random per-process token, so where the stamp is not
  * installed (tests, another server) a forged header is not believed either.
  */
@@ -38,24 +37,4 @@ export function peerAddressFrom(headers: { get(name: string): string | null }): 
   if (!value) return null;
   const [sentToken, address] = value.split(" ");
   return sentToken === token() && address ? address : null;
-}
-
-/**
- * Stamps every request any HTTP server in this process receives (Next's
- * `next start` server included) by wrapping `emit("request")`; called once from
- * instrumentation.ts. Patching the prototype is the only hook that runs before
- * Next copies the request's headers; it touches nothing but this one header.
- */
-export function installPeerAddressStamp(): void {
-  const proto = http.Server.prototype as http.Server & { [INSTALLED]?: boolean };
-  if (proto[INSTALLED]) return;
-  proto[INSTALLED] = true;
-  const emit = proto.emit as (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
-  proto.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
-    if (event === "request") {
-      const request = args[0] as http.IncomingMessage;
-      stampPeerAddress(request.headers, request.socket?.remoteAddress);
-    }
-    return emit.call(this, event, ...args);
-  } as typeof proto.emit;
 }
