@@ -15,7 +15,6 @@ import { randomBytes } from "node:crypto";
 export const PEER_ADDRESS_HEADER = "x-sdxl-peer-address";
 
 const TOKEN = Symbol.for("sdxl-studio.peer-address-token");
-const INSTALLED = Symbol.for("sdxl-studio.peer-address-installed");
 
 type Store = typeof globalThis & { [TOKEN]?: string };
 
