@@ -14,7 +14,7 @@ import { refuseMalformedRequest } from "@/lib/http/request-guard";
  */
 export async function proxy(request: NextRequest) {
   const { supabase, appUrl } = readProxyConfig();
-  const refused = refuseMalformedRequest(request, appUrl);
+  const refused = await refuseMalformedRequest(request, appUrl);
   if (refused) return refused;
   if (!supabase) {
     if (!isProtected(request) || request.cookies.has(SESSION_COOKIE)) return NextResponse.next();

@@ -33,21 +33,6 @@ describe("the proxy refuses what Next would 500 on", () => {
   );
 
   it.each([
-    ["not JSON", "%7Bnot-json"],
-    ["bad percent-encoding", "%E0%A4%A"],
-    ["JSON of the wrong shape", encodeURIComponent(JSON.stringify({ children: 1 }))],
-    ["two headers' worth", `${encodeURIComponent('["",{}]')}, ${encodeURIComponent('["",{}]')}`],
-  ])("a router-state header that is %s is a 400", async (_label, value) => {
-    await expectRefused(await proxy(request("/dashboard", { headers: { rsc: "1", "next-router-state-tree": value } })), 400, "bad_request");
-  });
-
-  it("lets a well-formed router-state header through", async () => {
-    const value = encodeURIComponent(JSON.stringify(["", { children: ["__PAGE__", {}] }]));
-    const response = await proxy(request("/", { headers: { rsc: "1", "next-router-state-tree": value } }));
-    expect(response.status).toBe(200);
-  });
-
-  it.each([
     ["from another site", { origin: "https://evil.example" }],
     ["from a sibling origin", { origin: "http://evil.localhost:3000", "sec-fetch-site": "same-site" }],
     ["with Origin: null", { origin: "null" }],
@@ -55,6 +40,46 @@ describe("the proxy refuses what Next would 500 on", () => {
   ])("a server-action call %s is a 403", async (_label, headers) => {
     const response = await proxy(request("/login", { method: "POST", headers: { ...actionHeaders, ...headers }, body: "[]" }));
     await expectRefused(response, 403, "forbidden");
+  });
+
+  const sameOrigin = { ...actionHeaders, origin: APP, "sec-fetch-site": "same-origin" };
+  it.each([
+    ["not JSON", "{not json"],
+    ["a reference to a part that is not there", '["$1"]'],
+    ["a FormData reference with no parts", '["$K1"]'],
+    ["a Map reference", '["$Q7"]'],
+    ["a promise", '["$@1"]'],
+    ["a server reference", '["$F1"]'],
+    ["a stream", '["$R1"]'],
+  ])("a server-action body that is %s is a 400", async (_label, body) => {
+    await expectRefused(await proxy(request("/login", { method: "POST", headers: sameOrigin, body })), 400, "bad_request");
+  });
+
+  it("a multipart server-action body that does not parse is a 400", async () => {
+    const headers = { ...sameOrigin, "content-type": "multipart/form-data; boundary=zzz" };
+    await expectRefused(await proxy(request("/login", { method: "POST", headers, body: "garbage" })), 400, "bad_request");
+  });
+
+  it.each([
+    ["no arguments", "[]", "text/plain;charset=UTF-8"],
+    ["an id", '["0b6f3c55-4a0e-4f4e-9a49-0f8a3a3c2b11"]', "text/plain;charset=UTF-8"],
+    ["a previous state and a FormData", null, null],
+  ])("lets a well-formed server-action body through: %s", async (_label, text, contentType) => {
+    let body: BodyInit;
+    const headers: Record<string, string> = { ...sameOrigin };
+    if (text === null) {
+      const form = new FormData();
+      form.set("1_email", "a@example.com");
+      form.set("1_password", "$ecret with a dollar");
+      form.set("0", JSON.stringify([{ email: "$$a" }, "$K1"]));
+      body = form;
+      delete headers["content-type"];
+    } else {
+      body = text;
+      headers["content-type"] = contentType!;
+    }
+    const response = await proxy(new NextRequest(new URL("/login", APP), { method: "POST", headers: { host: "localhost:3000", ...headers }, body }));
+    expect(response.status).toBe(200);
   });
 
   it("refuses a no-JavaScript form post (multipart) to a page from another site", async () => {

@@ -42,6 +42,24 @@ describe("the server edge", () => {
     expect(seen).toEqual([]);
   });
 
+  it.each([
+    ["not JSON", "%7Bx"],
+    ["JSON of the wrong shape", "%7B%7D"],
+    ["bad percent-encoding", "%E0%A4%A"],
+  ])("answers a router-state header that is %s with a JSON 400", async (_label, value) => {
+    seen.length = 0;
+    const response = await send("GET", { rsc: "1", "next-router-state-tree": value });
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({ error: { code: "bad_request", message: "The router state header is not valid." } });
+    expect(seen).toEqual([]);
+  });
+
+  it("passes a well-formed router-state header on", async () => {
+    seen.length = 0;
+    const value = encodeURIComponent(JSON.stringify(["", { children: ["__PAGE__", {}] }]));
+    expect((await send("GET", { rsc: "1", "next-router-state-tree": value })).status).toBe(200);
+  });
+
   it("stamps the socket's address, which a client's own headers cannot change", async () => {
     seen.length = 0;
     await send("GET", { "x-forwarded-for": "198.51.100.1", "x-sdxl-peer-address": "guess 198.51.100.2" });
