@@ -69,8 +69,8 @@ describe("the proxy refuses what Next would 500 on", () => {
     const headers: Record<string, string> = { ...sameOrigin };
     if (text === null) {
       const form = new FormData();
-      form.set("1_email", "a@example.com");
-      form.set("1_password", "$ecret with a dollar");
+      form.set("_1_email", "a@example.com");
+      form.set("_1_password", "$ecret with a dollar");
       form.set("0", JSON.stringify([{ email: "$$a" }, "$K1"]));
       body = form;
       delete headers["content-type"];
