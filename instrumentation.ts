@@ -12,6 +12,9 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
+  // First, so no request reaches the app without its socket address, and none Next would 500 on (lib/http/server-edge.ts).
+  const { installServerEdge } = await import("@/lib/http/server-edge");
+  installServerEdge();
   const { checkConfiguredModels } = await import("@/lib/jobs/model-check");
   // Not awaited: reading schemas from Replicate must not hold up start-up; a fatal problem exits when found.
   void checkConfiguredModels().catch((error: unknown) => console.error("Could not check the configured models", error));

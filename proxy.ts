@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE } from "@/lib/auth/session-cookie";
 import { readProxyConfig } from "@/lib/env";
+import { refuseMalformedRequest } from "@/lib/http/request-guard";
 
 /**
  * Runs before every page and route (see the matcher). In Supabase mode it
@@ -8,10 +9,13 @@ import { readProxyConfig } from "@/lib/env";
  * cookies, always see a fresh one. In both modes it sends signed-out visits to
  * /dashboard/* to sign-in, remembering where they were going. This is only the
  * fast path: every page, route handler and server action verifies the session
- * itself.
+ * itself. Before all that, it answers malformed and cross-origin requests that
+ * Next would turn into 500s (lib/http/request-guard.ts).
  */
 export async function proxy(request: NextRequest) {
-  const { supabase } = readProxyConfig();
+  const { supabase, appUrl } = readProxyConfig();
+  const refused = await refuseMalformedRequest(request, appUrl);
+  if (refused) return refused;
   if (!supabase) {
     if (!isProtected(request) || request.cookies.has(SESSION_COOKIE)) return NextResponse.next();
     return NextResponse.redirect(loginUrl(request));

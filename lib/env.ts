@@ -43,6 +43,20 @@ const serverSchema = z.object({
   RATE_LIMIT_CREATES_PER_MINUTE: positiveInt(10),
   RATE_LIMIT_CONCURRENT: positiveInt(2),
 
+  // Proxies whose X-Forwarded-For is believed (see lib/auth/client-address.ts):
+  // "none", "vercel", or a comma-separated list of IP addresses and CIDR ranges.
+  TRUSTED_PROXIES: optionalText.pipe(
+    z
+      .string()
+      .refine(
+        (value) => ["none", "vercel"].includes(value) || value.split(",").every((entry) => isAddressOrRange(entry.trim())),
+        'must be "none", "vercel", or IP addresses / CIDR ranges separated by commas',
+      )
+      .optional(),
+  ),
+  // Set to "1" by Vercel itself on its deployments.
+  VERCEL: optionalText,
+
   // Bearer token for POST /api/internal/reconcile (`npm run reconcile`, a cron job); unset: no such endpoint.
   RECONCILE_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
 });
@@ -64,9 +78,16 @@ export type BackendConfig =
   | { kind: "local"; dataDir: string; authSecret?: string }
   | { kind: "supabase"; url: string; publishableKey: string; serviceRoleKey?: string };
 
+/**
+ * Where a request's client address comes from: the socket, Vercel's edge
+ * headers, or X-Forwarded-For as far back as the listed proxies vouch for it.
+ */
+export type TrustedProxies = { kind: "socket" } | { kind: "vercel" } | { kind: "list"; entries: string[] };
+
 export type ServerEnv = {
   nodeEnv: RawServerEnv["NODE_ENV"];
   appUrl?: string;
+  trustedProxies: TrustedProxies;
   model: ModelConfig;
   backend: BackendConfig;
   limits: { maxOutputBytes: number; createsPerMinute: number; concurrent: number };
@@ -93,6 +114,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   return {
     nodeEnv: env.NODE_ENV,
     appUrl: env.APP_URL,
+    trustedProxies: chooseTrustedProxies(env),
     model: model!,
     backend: backend!,
     limits: {
@@ -102,6 +124,18 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     },
     reconcileSecret: env.RECONCILE_SECRET,
   };
+}
+
+function chooseTrustedProxies(env: RawServerEnv): TrustedProxies {
+  const setting = env.TRUSTED_PROXIES ?? (env.VERCEL === "1" ? "vercel" : "none");
+  if (setting === "none") return { kind: "socket" };
+  if (setting === "vercel") return { kind: "vercel" };
+  return { kind: "list", entries: setting.split(",").map((entry) => entry.trim()) };
+}
+
+const addressOrRange = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+function isAddressOrRange(value: string): boolean {
+  return addressOrRange.safeParse(value).success;
 }
 
 function chooseModel(env: RawServerEnv, problems: string[]): ModelConfig | undefined {
@@ -220,10 +254,17 @@ export function resetServerEnvForTests(): void {
  */
 export function readProxyConfig(source: Record<string, string | undefined> = process.env): {
   supabase: { url: string; publishableKey: string; secureCookies: boolean } | null;
+  /** The app's own origin for same-origin checks; a malformed APP_URL is left out here and reported by getServerEnv(). */
+  appUrl?: string;
 } {
   const url = source.NEXT_PUBLIC_SUPABASE_URL?.trim();
   const publishableKey = (source.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY || source.NEXT_PUBLIC_SUPABASE_ANON_KEY)?.trim();
   // Behind a TLS-terminating proxy the request itself may look like http: APP_URL says what the browser sees.
   const secureCookies = source.APP_URL?.trim().startsWith("https://") ?? false;
-  return { supabase: url && publishableKey ? { url, publishableKey, secureCookies } : null };
+  return { supabase: url && publishableKey ? { url, publishableKey, secureCookies } : null, appUrl: validAppUrl(source.APP_URL) };
+}
+
+function validAppUrl(value: string | undefined): string | undefined {
+  const parsed = z.url({ protocol: /^https?$/ }).safeParse(value?.trim());
+  return parsed.success ? parsed.data : undefined;
 }

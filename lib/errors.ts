@@ -5,6 +5,7 @@
  */
 export type ErrorCode =
   | "unauthorized"
+  | "forbidden"
   | "bad_request"
   | "invalid_input"
   | "not_found"
@@ -12,6 +13,7 @@ export type ErrorCode =
   | "rate_limited"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "method_not_allowed"
   | "upstream_error"
   | "upstream_unavailable"
   | "model_unavailable"
@@ -19,6 +21,7 @@ export type ErrorCode =
 
 const STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
+  forbidden: 403,
   bad_request: 400,
   invalid_input: 422,
   not_found: 404,
@@ -26,6 +29,7 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  method_not_allowed: 405,
   upstream_error: 502,
   upstream_unavailable: 503,
   model_unavailable: 503,

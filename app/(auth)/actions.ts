@@ -13,16 +13,16 @@ import { getAppContext } from "@/lib/server-context";
 
 export async function signIn(_previous: AuthFormState, formData: FormData): Promise<AuthFormState> {
   return authenticate(formData, signInSchema, async (credentials) => {
-    const { auth } = await getAppContext();
+    const { auth, env } = await getAppContext();
     // The address limit comes on top of the per-email one (see lib/local/sign-in-throttle.ts).
-    await auth.signIn(credentials, await cookies(), { clientAddress: clientAddressFrom(await headers()) });
+    await auth.signIn(credentials, await cookies(), { clientAddress: clientAddressFrom(await headers(), env.trustedProxies) });
   });
 }
 
 export async function signUp(_previous: AuthFormState, formData: FormData): Promise<AuthFormState> {
   return authenticate(formData, signUpSchema, async (credentials) => {
-    const { auth } = await getAppContext();
-    await auth.signUp(credentials, await cookies());
+    const { auth, env } = await getAppContext();
+    await auth.signUp(credentials, await cookies(), { clientAddress: clientAddressFrom(await headers(), env.trustedProxies) });
   });
 }
 

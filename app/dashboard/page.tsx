@@ -17,15 +17,16 @@ export const metadata: Metadata = { title: "Gallery" };
  */
 const MAX_SHOWN = GALLERY_PAGE_SIZE * 4;
 
-type GallerySearchParams = { cursor?: string; show?: string };
+/** What the URL may hold: a repeated parameter comes as an array. */
+type GallerySearchParams = { cursor?: string | string[]; show?: string | string[] };
 
 export default async function GalleryPage({ searchParams }: { searchParams: Promise<GallerySearchParams> }) {
   const user = await getCurrentUser();
   if (!user) redirect("/login?next=/dashboard");
   const context = await getAppContext();
   const params = await searchParams;
-  const cursor = decodeCursor(params.cursor);
-  const shown = shownCount(params.show);
+  const cursor = readableCursor(params.cursor);
+  const shown = shownCount(single(params.show));
   const { images, nextCursor } = await listGallery({ user, backend: context.backendFor(user), cursor, limit: shown });
 
   const cursorParam = cursor ? encodeCursor(cursor) : undefined;
@@ -67,6 +68,25 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
       ) : null}
     </section>
   );
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * The cursor, only if its time is one that exists: decodeCursor checks the
+ * shape, but "2026-13-45T99:99:99Z" has the shape too, and the database would
+ * refuse it with an error, making the page a 500. Anything else means "first
+ * page", as decodeCursor documents.
+ */
+function readableCursor(value: string | string[] | undefined) {
+  const cursor = decodeCursor(single(value));
+  if (!cursor) return undefined;
+  const time = Date.parse(cursor.created_at);
+  // The round trip catches what Date.parse rolls over (Feb 30 → Mar 2) and years Postgres has no 0 for.
+  const exists = Number.isFinite(time) && time > Date.UTC(1, 0, 1) && new Date(time).toISOString().slice(0, 19) === cursor.created_at.slice(0, 19);
+  return exists ? cursor : undefined;
 }
 
 /** A whole number of pages, at least one and at most MAX_SHOWN; anything unreadable is one page. */

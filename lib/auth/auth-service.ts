@@ -19,7 +19,7 @@ export type CookieOptions = {
 
 export type Credentials = { email: string; password: string };
 
-/** Where a sign-in comes from, for throttling guesses per address; null when unknown. */
+/** Where a sign-in or sign-up comes from, for throttling per address; null when unknown. */
 export type SignInRequest = { clientAddress: string | null };
 
 /**
@@ -42,8 +42,12 @@ export class EmailConfirmationRequired extends AppError {
  */
 export interface AuthService {
   getUser(cookies: CookieJar): Promise<SessionUser | null>;
-  /** Signs the new person in, or throws EmailConfirmationRequired when the backend wants the email confirmed first. */
-  signUp(credentials: Credentials, cookies: CookieJar): Promise<SessionUser>;
+  /**
+   * Signs the new person in, or throws EmailConfirmationRequired when the
+   * backend wants the email confirmed first, and AppError("rate_limited") after
+   * too many sign-ups from one address.
+   */
+  signUp(credentials: Credentials, cookies: CookieJar, request?: SignInRequest): Promise<SessionUser>;
   /**
    * Throws AppError("unauthorized") for wrong credentials, without saying which
    * part was wrong, and AppError("rate_limited") after too many failures.

@@ -1,5 +1,7 @@
 import "server-only";
+import { getServerEnv } from "@/lib/env";
 import { errorResponse } from "@/lib/errors";
+import { assertSameOriginWrite } from "@/lib/http/same-origin";
 import type { SessionUser } from "@/lib/predictions/ports";
 import { requireUser, type AppContext } from "@/lib/server-context";
 
@@ -13,13 +15,20 @@ export type AuthedRequest<P> = {
 };
 
 /**
- * Every route handler that acts for a person goes through here: the session is
- * checked before the handler runs (401 otherwise), and anything thrown becomes
- * the JSON error shape with the right status, never a stack trace.
+ * Every route handler that acts for a person goes through here: a write must
+ * come from the app's own origin with a JSON body, if any (403/415, see
+ * lib/http/same-origin.ts), the session is checked before the handler runs
+ * (401 otherwise), and anything thrown becomes the JSON error shape with the
+ * right status, never a stack trace.
+ *
+ * The Replicate webhook and /api/internal/reconcile do not come through here:
+ * they are called server to server, authenticated by a signature or a bearer
+ * token rather than by cookies, so another site cannot make a browser forge them.
  */
 export function withUser<P = Record<string, never>>(handler: (args: AuthedRequest<P>) => Promise<Response>) {
   return async (request: Request, route: RouteContext<P>): Promise<Response> => {
     try {
+      assertSameOriginWrite(request, getServerEnv().appUrl);
       const { user, context } = await requireUser();
       return await handler({ request, user, context, params: await route.params });
     } catch (error) {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { BOOTSTRAP_SQL } from "@/lib/local/bootstrap-sql";
+import { LOCAL_AUTH_SQL } from "@/lib/local/local-auth-sql";
 
 export type { PGlite, Transaction };
 
@@ -27,7 +28,8 @@ const START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"]
 
 /**
  * Opens (creating if needed) the embedded database and brings it up to date:
- * the Supabase bootstrap once, then every migration not yet recorded.
+ * the Supabase bootstrap once, then every migration not yet recorded, then
+ * local mode's own auth tables (idempotent, so older data folders gain them).
  */
 export async function openDatabase(dataDir: string | typeof MEMORY_DATA_DIR): Promise<PGlite> {
   let db: PGlite;
@@ -41,6 +43,9 @@ export async function openDatabase(dataDir: string | typeof MEMORY_DATA_DIR): Pr
   try {
     await bootstrap(db);
     await applyMigrations(db, path.join(process.cwd(), "supabase", "migrations"));
+    await db.transaction(async (tx) => {
+      await tx.exec(LOCAL_AUTH_SQL);
+    });
   } catch (error) {
     await db.close().catch(() => {});
     throw error;

@@ -9,39 +9,33 @@ import {
   signSessionToken,
   verifySessionToken,
 } from "@/lib/local/session-token";
+import { createSessionRevocation } from "@/lib/local/session-revocation";
 import { createSignInThrottle } from "@/lib/local/sign-in-throttle";
-import { createUser, userExists, verifyCredentials } from "@/lib/local/users";
+import { createUser, verifyCredentials } from "@/lib/local/users";
 import type { SessionUser } from "@/lib/predictions/ports";
-
-const MAX_KNOWN_USERS = 10_000;
 
 export function createLocalAuth({
   db,
   signingKey,
   secureCookies,
+  now,
 }: {
   db: PGlite;
   signingKey: Uint8Array;
   /** Secure cookies need https; local mode is usually served over plain http on localhost. */
   secureCookies: boolean;
+  /** The clock for session checks' caching (tests move it). */
+  now?: () => number;
 }): AuthService {
-  // Failed sign-ins per email and per address, kept in the database (lib/local/sign-in-throttle.ts).
+  // Sign-in and sign-up attempts per email and per address, kept in the database (lib/local/sign-in-throttle.ts).
   const throttle = createSignInThrottle({ db });
-
-  // Users found in this database, so each request's session check is not a
-  // query too. Local mode never deletes a user, and a data folder is only reset
-  // between server runs, so a user found once stays for the life of this `db`.
-  // Bounded so a flood of sign-ups cannot grow it without end.
-  const knownUsers = new Set<string>();
+  // Sign-out and password changes end sessions on the server, not only in the browser.
+  const sessions = createSessionRevocation({ db, now });
   const verifyKey = importVerifyKey(signingKey);
-  const rememberUser = (id: string) => {
-    if (knownUsers.size >= MAX_KNOWN_USERS) knownUsers.clear();
-    knownUsers.add(id);
-  };
 
   async function startSession(user: SessionUser, cookies: CookieJar) {
-    rememberUser(user.id);
-    cookies.set(SESSION_COOKIE, await signSessionToken(user, signingKey), {
+    const generation = await sessions.currentGeneration(user.id);
+    cookies.set(SESSION_COOKIE, await signSessionToken(user, signingKey, { generation }), {
       httpOnly: true,
       secure: secureCookies,
       sameSite: "lax",
@@ -50,20 +44,22 @@ export function createLocalAuth({
     });
   }
 
+  async function verifiedSession(cookies: CookieJar) {
+    const token = cookies.get(SESSION_COOKIE)?.value;
+    return token ? verifySessionToken(token, await verifyKey) : null;
+  }
+
   return {
     async getUser(cookies) {
-      const token = cookies.get(SESSION_COOKIE)?.value;
-      if (!token) return null;
-      const user = await verifySessionToken(token, await verifyKey);
-      if (!user) return null;
-      // A valid token for a user who no longer exists (data folder reset with a
-      // configured secret) must not pass: every row would fail its foreign key.
-      if (knownUsers.has(user.id)) return user;
-      if (!(await userExists(db, user.id))) return null;
-      rememberUser(user.id);
-      return user;
+      const claims = await verifiedSession(cookies);
+      // Also refuses a valid token for a user who no longer exists (a data
+      // folder reset with a configured secret): every row would fail its foreign key.
+      if (!claims || !(await sessions.isActive(claims))) return null;
+      return claims.user;
     },
-    async signUp(credentials, cookies) {
+    async signUp(credentials, cookies, request) {
+      // Counted before the insert, taken emails included: each "already exists" answers who has an account.
+      await throttle.beginSignUp({ address: request?.clientAddress });
       const user = await createUser(db, credentials);
       await startSession(user, cookies);
       return user;
@@ -77,6 +73,8 @@ export function createLocalAuth({
       return user;
     },
     async signOut(cookies) {
+      const claims = await verifiedSession(cookies);
+      if (claims) await sessions.revoke(claims);
       cookies.delete(SESSION_COOKIE);
     },
   };

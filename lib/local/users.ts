@@ -44,7 +44,20 @@ export async function verifyCredentials(
   return user && matches ? { id: user.id, email: user.email } : null;
 }
 
-export async function userExists(db: PGlite, id: string): Promise<boolean> {
-  const result = await db.query("select 1 from auth.users where id = $1", [id]);
-  return result.rows.length > 0;
+/**
+ * Sets a new password and ends every session the person has (in every
+ * browser, on every server: lib/local/session-revocation.ts), as a password
+ * change after a suspected leak must. They sign in again with the new one.
+ */
+export async function changePassword(db: PGlite, args: { userId: string; password: string }): Promise<void> {
+  const encrypted = await hashPassword(args.password);
+  await db.transaction(async (tx) => {
+    const updated = await tx.query("update auth.users set encrypted_password = $2, updated_at = now() where id = $1", [args.userId, encrypted]);
+    if (!updated.affectedRows) throw new AppError("not_found", "No such account.");
+    await tx.query(
+      `insert into local_auth.session_generations (user_id, generation) values ($1, 1)
+       on conflict (user_id) do update set generation = local_auth.session_generations.generation + 1`,
+      [args.userId],
+    );
+  });
 }

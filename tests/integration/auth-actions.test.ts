@@ -48,6 +48,16 @@ describe("sign-up, sign-in and sign-out", () => {
     expect(target).toBe("/dashboard/generate");
   });
 
+  it.each(["/.//evil.example", "/%2e//evil.example", "/\t/evil.example", "/x/..//evil.example"])(
+    "never answers a redirect that normalises off the site: %s",
+    async (next) => {
+      await redirectOf(signUp({}, form({ email: "norm@example.com", password: "long enough" })));
+      testCookies.clear();
+      const target = await redirectOf(signIn({}, form({ email: "norm@example.com", password: "long enough", next })));
+      expect(target).toBe("/dashboard/generate");
+    },
+  );
+
   it("explains field problems in words and keeps the email", async () => {
     const state = await signUp({}, form({ email: "not-an-email", password: "short" }));
     expect(state).toEqual({
@@ -81,6 +91,16 @@ describe("sign-up, sign-in and sign-out", () => {
       "/dashboard/generate",
     );
     expect((await app.context.auth.getUser(testCookies))?.email).toBe("sam@example.com");
+  });
+
+  it("compares the whole password, case included", async () => {
+    await redirectOf(signUp({}, form({ email: "exact@example.com", password: "Right Password" })));
+    testCookies.clear();
+    for (const attempt of ["right password", "RIGHT PASSWORD", "Right Passwor", "Right Password!"]) {
+      expect(await signIn({}, form({ email: "exact@example.com", password: attempt }))).toMatchObject({ error: "Wrong email or password." });
+    }
+    expect(testCookies.has("sdxl-session")).toBe(false);
+    expect(await redirectOf(signIn({}, form({ email: "exact@example.com", password: "Right Password" })))).toBe("/dashboard/generate");
   });
 
   it("signs out by clearing the session", async () => {

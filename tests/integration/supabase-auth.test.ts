@@ -190,6 +190,17 @@ describe("magic links and email links", () => {
     expect(reused.headers.get("location")).toBe("http://localhost:3000/login?error=link-invalid&next=%2Fdashboard%2Fgenerate");
   });
 
+  it.each(["/.//evil.example", "/%2e//evil.example", "/x/..//evil.example", "/\t/evil.example", "/%2F%2Fevil.example"])(
+    "lands a signed-in link on this app whatever next says: %s",
+    async (next) => {
+      await project();
+      await sendMagicLink({}, form({ email: "someone@example.com" }));
+      const code = api.mail[0].authCode;
+      const response = await callback.GET(get(`/auth/callback?code=${code}&next=${encodeURIComponent(next)}`));
+      expect(response.headers.get("location")).toBe("http://localhost:3000/dashboard/generate");
+    },
+  );
+
   it("sends a stale link back to sign-in with a known error code, never Supabase's text", async () => {
     await project();
     const response = await callback.GET(get("/auth/callback?error=access_denied&error_code=otp_expired&error_description=Email+link+is+invalid"));

@@ -105,6 +105,12 @@ describe("readProxyConfig", () => {
         NEXT_PUBLIC_SUPABASE_ANON_KEY: "anon",
         APP_URL: "https://studio.example.com",
       }),
-    ).toEqual({ supabase: { url: "https://abc.supabase.co", publishableKey: "anon", secureCookies: true } });
+    ).toEqual({ supabase: { url: "https://abc.supabase.co", publishableKey: "anon", secureCookies: true }, appUrl: "https://studio.example.com" });
+  });
+
+  it("gives the proxy APP_URL for same-origin checks only when it is a valid http(s) URL", () => {
+    expect(readProxyConfig({ APP_URL: " https://studio.example.com " }).appUrl).toBe("https://studio.example.com");
+    expect(readProxyConfig({ APP_URL: "not a url" }).appUrl).toBeUndefined();
+    expect(readProxyConfig({}).appUrl).toBeUndefined();
   });
 });
