@@ -48,7 +48,8 @@ describe("checking the configured models at start", () => {
     expect(api.requestsTo("model")).toHaveLength(reads);
   });
 
-  it("does not stop when Replicate cannot be reached: the model is shown unavailable and asked again later", async () => {
+  // Waits out the real read back-off (about 3 s) before calling the model unavailable.
+  it("does not stop when Replicate cannot be reached: the model is shown unavailable and asked again later", { timeout: 60_000 }, async () => {
     const api = createReplicateApi({ models: Object.values(MODEL_FIXTURES) });
     api.failNext("model", "network", 100);
     const { exit } = await startWith({ REPLICATE_MODEL: "black-forest-labs/flux-schnell" }, api);
