@@ -169,14 +169,14 @@ function toResolution(entry: CatalogEntry, description: ModelDescription): Resol
       displayName: isLocal ? "Local preview model" : displayNameOf(owner, name),
       isLocalPreview: isLocal,
       reference: description.version ? `${description.model}:${description.version}` : description.model,
-      target: runTargetOf(entry.ref, description),
+      target: runTargetOf(entry.ref),
       inputs,
       validate,
     },
   };
 }
 
-function runTargetOf(ref: CatalogEntry["ref"], description: ModelDescription): RunTarget {
+function runTargetOf(ref: CatalogEntry["ref"]): RunTarget {
   if (ref === "local") return { kind: "local" };
   switch (ref.kind) {
     case "version":
@@ -188,7 +188,6 @@ function runTargetOf(ref: CatalogEntry["ref"], description: ModelDescription): R
     case "deployment":
       return { kind: "deployment", owner: ref.owner, name: ref.name };
   }
-  return { kind: "version", version: description.version ?? "" };
 }
 
 function toOption(entry: CatalogEntry, resolution: Resolution): ModelOption {
