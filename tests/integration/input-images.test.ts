@@ -11,6 +11,8 @@ const { PUT: CONTENT } = await import("@/app/api/inputs/[id]/content/route");
 const { POST: COMPLETE } = await import("@/app/api/inputs/[id]/complete/route");
 const { POST: CREATE } = await import("@/app/api/replicate/route");
 const { GET: POLL } = await import("@/app/api/replicate/[id]/route");
+const { cleanUpInputs } = await import("@/lib/inputs/clean-up-inputs");
+const { deleteImage } = await import("@/lib/predictions/gallery");
 
 // Small limits, so refusals need only small files.
 const MAX_BYTES = 64 * 1024;
@@ -189,5 +191,34 @@ describe.each(backends)("image inputs on the $name backend", ({ name, start }) =
     expect(view).toMatchObject({ contentType: "image/png", width: 256, height: 256 });
     expect(view.ref).toBe(`input:${view.id}`);
     expect(await app.storedFiles(alice.user.id)).toContain(`${alice.user.id}/inputs/${view.id}.png`);
+  });
+
+  it("cleans up, a day on, inputs no image uses, and keeps those an image still uses", async () => {
+    const carol = await app.signUp("carol@example.com");
+    app.actAs(carol);
+    const unused = await upload(png(64, 64, 10));
+    const kept = await upload(png(64, 64, 20));
+    const orphaned = await upload(png(64, 64, 30));
+    const generate = async (ref: string) => {
+      const created = await (await CREATE(jsonRequest("/api/replicate", { input: { prompt: "from an input", image: ref, width: 256, height: 256 } }), params({}))).json();
+      const polled = await (await POLL(new Request(`http://localhost:3000/api/replicate/${created.id}`), params({ id: created.id }))).json();
+      return polled.images[0].id as string;
+    };
+    await generate(kept.ref);
+    // The same input used twice: deleting one image must not take it from the other.
+    await generate(kept.ref).then((imageId) => deleteImage({ user: carol.user, backend: app.context.backendFor(carol.user), imageId }));
+    await deleteImage({ user: carol.user, backend: app.context.backendFor(carol.user), imageId: await generate(orphaned.ref) });
+    const inputFiles = async () => (await app.storedFiles(carol.user.id)).filter((file) => file.includes("/inputs/")).sort();
+    const pathOf = (id: string) => `${carol.user.id}/inputs/${id}.png`;
+
+    // Within the day, nothing goes.
+    await cleanUpInputs({ inputs: app.context.serviceInputs() });
+    expect(await inputFiles()).toEqual([pathOf(unused.id), pathOf(kept.id), pathOf(orphaned.id)].sort());
+
+    const result = await cleanUpInputs({ inputs: app.context.serviceInputs(), now: Date.now() + 25 * 3600_000 });
+    expect(result.removed).toBeGreaterThanOrEqual(2);
+    expect(await inputFiles()).toEqual([pathOf(kept.id)]);
+    const rows = await app.context.inputsFor(carol.user).rows.getInputs({ ids: [unused.id, kept.id, orphaned.id], userId: carol.user.id });
+    expect(rows.map((row) => row.id)).toEqual([kept.id]);
   });
 });
