@@ -35,7 +35,6 @@ export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
   input_image: { placement: "main" },
   image_prompt: { placement: "main" },
   mask: { placement: "main", control: "mask" },
-  prompt_strength: { placement: "main" },
 };
 
 /** The image input a mask is painted over: SDXL-style models call it `image`. */

@@ -78,7 +78,7 @@ export function ImageInputControl({ field, id, image, error, gallery, onChange, 
     <fieldset className="min-w-0 space-y-2" aria-describedby={[hintId, message ? `${id}-error` : null].filter(Boolean).join(" ")}>
       <legend className="text-sm font-medium text-foreground">
         {label ?? field.title}
-        {field.required ? null : <span className="font-normal text-muted"> (optional)</span>}
+        {field.required ? null : <span className="font-normal text-muted">{" (optional)"}</span>}
       </legend>
       <div
         role="group"
@@ -108,8 +108,8 @@ export function ImageInputControl({ field, id, image, error, gallery, onChange, 
                 {formatBytes(image.bytes)} · {image.width} × {image.height} px
               </p>
             </div>
-            <Button size="sm" variant="ghost" onClick={() => onChange(null)} disabled={busy}>
-              Remove<span className="sr-only"> {label ?? field.title}</span>
+            <Button size="sm" variant="ghost" onClick={() => onChange(null)} disabled={busy} aria-label={`Remove ${label ?? field.title}`}>
+              Remove
             </Button>
           </div>
         ) : (
