@@ -44,6 +44,8 @@ function loginUrl(request: NextRequest): URL {
 
 export const config = {
   // Everything except static assets and images, so sessions refresh on every
-  // page, route handler and server action.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)"],
+  // page, route handler and server action. Also except local mode's input
+  // upload route (api/inputs/<id>/content): Next hands a proxied route only the
+  // first 10 MB of its body, and that route checks the session itself.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/inputs/[^/]+/content$|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)"],
 };

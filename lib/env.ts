@@ -40,6 +40,10 @@ const serverSchema = z.object({
   SUPABASE_SERVICE_ROLE_KEY: optionalText,
 
   MAX_OUTPUT_BYTES: positiveInt(20 * 1024 * 1024),
+  // Input images people upload: bytes, and pixels (width × height) so a small
+  // file that decodes to a huge bitmap is refused before any model sees it.
+  MAX_INPUT_BYTES: positiveInt(20 * 1024 * 1024),
+  MAX_INPUT_PIXELS: positiveInt(4096 * 4096),
   RATE_LIMIT_CREATES_PER_MINUTE: positiveInt(10),
   RATE_LIMIT_CONCURRENT: positiveInt(2),
 
@@ -91,6 +95,7 @@ export type ServerEnv = {
   model: ModelConfig;
   backend: BackendConfig;
   limits: { maxOutputBytes: number; createsPerMinute: number; concurrent: number };
+  inputs: { maxBytes: number; maxPixels: number };
   reconcileSecret?: string;
 };
 
@@ -122,6 +127,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
       createsPerMinute: env.RATE_LIMIT_CREATES_PER_MINUTE,
       concurrent: env.RATE_LIMIT_CONCURRENT,
     },
+    inputs: { maxBytes: env.MAX_INPUT_BYTES, maxPixels: env.MAX_INPUT_PIXELS },
     reconcileSecret: env.RECONCILE_SECRET,
   };
 }

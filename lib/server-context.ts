@@ -7,6 +7,7 @@ import { AppError } from "@/lib/errors";
 import type { ImageModel } from "@/lib/models/image-model";
 import { createModelCatalog, LOCAL_MODEL_KEY, type CatalogEntry, type ModelCatalog, type SchemaStore } from "@/lib/models/model-catalog";
 import { formatModelRef } from "@/lib/models/model-ref";
+import type { InputBackend } from "@/lib/inputs/ports";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
 
 /**
@@ -22,6 +23,10 @@ export type BackendRuntime = {
   backendFor(user: SessionUser): Backend;
   /** Rows and files with no session (webhooks, reconcile): callers must pass the owner's id. */
   serviceBackend(): Backend;
+  /** Input images (rows and files) as this person: row-level security and storage policies apply. */
+  inputsFor(user: SessionUser): InputBackend;
+  /** Input images of everyone, for the clean-up job. */
+  serviceInputs(): InputBackend;
   /** Where model schemas read from Replicate are kept, so they outlive the process. */
   schemaStore(): SchemaStore;
   /** Local mode serves its own files; cloud mode hands out signed URLs instead. */

@@ -27,7 +27,13 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
   const params = await searchParams;
   const cursor = readableCursor(params.cursor);
   const shown = shownCount(single(params.show));
-  const { images, nextCursor } = await listGallery({ user, backend: context.backendFor(user), cursor, limit: shown });
+  const { images, nextCursor } = await listGallery({
+    user,
+    backend: context.backendFor(user),
+    cursor,
+    limit: shown,
+    inputs: context.inputsFor(user),
+  });
 
   const cursorParam = cursor ? encodeCursor(cursor) : undefined;
   const moreHref = nextCursor && shown < MAX_SHOWN ? galleryHref({ cursor: cursorParam, show: shown + GALLERY_PAGE_SIZE }) : null;

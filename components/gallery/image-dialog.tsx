@@ -6,6 +6,7 @@ import { downloadName, downloadUrl, tileSources } from "@/components/gallery/ima
 import { Button, buttonClasses } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { LocalDateTime } from "@/components/ui/local-date-time";
+import { inputIdOf } from "@/lib/inputs/input-ref";
 import type { GalleryImage } from "@/lib/predictions/types";
 
 export type ImageDialogProps = {
@@ -124,7 +125,15 @@ function ImageDetails({
           {image.seed !== null ? <Detail term="Seed">{image.seed}</Detail> : null}
           {otherSettings(input).map(([name, value]) => (
             <Detail key={name} term={humanise(name)}>
-              {value === "" ? <span className="text-muted">None</span> : typeof value === "boolean" ? (value ? "On" : "Off") : String(value)}
+              {inputIdOf(value) !== null ? (
+                <InputPreview name={humanise(name)} image={image.inputImages?.[name]} />
+              ) : value === "" ? (
+                <span className="text-muted">None</span>
+              ) : typeof value === "boolean" ? (
+                value ? "On" : "Off"
+              ) : (
+                String(value)
+              )}
             </Detail>
           ))}
           <Detail term="Created">
@@ -144,6 +153,9 @@ function ImageDetails({
             </a>
             <Link href={`/dashboard/generate?from=${encodeURIComponent(image.id)}`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
               Use these settings again
+            </Link>
+            <Link href={`/dashboard/generate?input=${encodeURIComponent(image.id)}`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
+              Use as input
             </Link>
             {/* Same element in both steps, so keyboard focus stays on it between the two presses. */}
             <Button
@@ -165,6 +177,20 @@ function ImageDetails({
         </div>
       </div>
     </div>
+  );
+}
+
+/** An input image the picture was made from; its file may have been cleaned up since. */
+function InputPreview({ name, image }: { name: string; image?: { url: string; width: number; height: number } }) {
+  if (!image) return <span className="text-muted">An uploaded image (no longer kept)</span>;
+  return (
+    <span className="flex items-center gap-2">
+      {/* eslint-disable-next-line @next/next/no-img-element */}
+      <img src={image.url} alt={`${name} used for this image`} className="size-14 rounded border object-cover" />
+      <span className="text-muted">
+        {image.width} × {image.height}
+      </span>
+    </span>
   );
 }
 

@@ -16,8 +16,9 @@ export type FieldPlacement = "main" | "advanced";
  * - `size`: a number box stepping by 8 (latent sizes are multiples of 8)
  * - `seed`: a number box where blank means random, with a "Random" button
  * - `segmented`: one radio button per whole number in a short range
+ * - `mask`: an image input painted with a brush over the image input beside it (or uploaded)
  */
-export type FieldControl = "prompt" | "textarea" | "aspect-ratio" | "size" | "seed" | "segmented";
+export type FieldControl = "prompt" | "textarea" | "aspect-ratio" | "size" | "seed" | "segmented" | "mask";
 
 export type FieldHint = { placement: FieldPlacement; control?: FieldControl };
 
@@ -29,20 +30,28 @@ export const FIELD_HINTS: Readonly<Record<string, FieldHint>> = {
   height: { placement: "main", control: "size" },
   num_outputs: { placement: "main", control: "segmented" },
   seed: { placement: "advanced", control: "seed" },
+  // What an image input is for is plain from the picture itself: they all sit in the main part.
+  image: { placement: "main" },
+  input_image: { placement: "main" },
+  image_prompt: { placement: "main" },
+  mask: { placement: "main", control: "mask" },
 };
+
+/** The image input a mask is painted over: SDXL-style models call it `image`. */
+export const MASKED_IMAGE_INPUT = "image";
 
 /** A segmented choice stops being readable past this many buttons; a slider takes over. */
 const MAX_SEGMENTS = 8;
 
 export function placementOf(field: InputField): FieldPlacement {
-  return FIELD_HINTS[field.name]?.placement ?? (field.required ? "main" : "advanced");
+  return FIELD_HINTS[field.name]?.placement ?? (field.required || field.kind === "image" ? "main" : "advanced");
 }
 
 /**
  * The control for a field: the table's, when the field's kind still suits it (a
  * model may declare `aspect_ratio` as free text, say), else one chosen by kind.
  */
-export type ControlKind = FieldControl | "select" | "switch" | "slider" | "number" | "text";
+export type ControlKind = FieldControl | "select" | "switch" | "slider" | "number" | "text" | "image";
 
 export function controlOf(field: InputField): ControlKind {
   const hinted = FIELD_HINTS[field.name]?.control;
@@ -57,6 +66,8 @@ export function controlOf(field: InputField): ControlKind {
       return field.minimum !== undefined && field.maximum !== undefined ? "slider" : "number";
     case "string":
       return "text";
+    case "image":
+      return "image";
   }
 }
 
@@ -70,6 +81,8 @@ function suits(control: FieldControl, field: InputField): boolean {
     case "size":
     case "seed":
       return field.kind === "integer";
+    case "mask":
+      return field.kind === "image";
     case "segmented":
       return (
         field.kind === "integer" &&

@@ -55,6 +55,7 @@ export function convertRaw(field: InputField, raw: RawValue | undefined): unknow
       // Options may be numbers; the select only knows strings.
       return field.options?.find((option) => String(option) === raw) ?? raw;
     case "string":
+    case "image":
       return raw;
   }
 }

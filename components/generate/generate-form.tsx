@@ -3,7 +3,10 @@
 import { useId, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { AdvancedSettings } from "@/components/generate/advanced-settings";
 import { createPrediction, RequestError } from "@/components/generate/api-client";
-import { controlOf, parseRatio, placementOf } from "@/components/generate/field-hints";
+import { controlOf, MASKED_IMAGE_INPUT, parseRatio, placementOf } from "@/components/generate/field-hints";
+import { ImageInputControl, type GalleryChoice } from "@/components/generate/image-input-control";
+import type { InputImage } from "@/components/generate/input-upload";
+import { MaskPainter } from "@/components/generate/mask-painter";
 import { FormProblemNotice, type FormProblem } from "@/components/generate/form-problem-notice";
 import {
   carryOverValues,
@@ -31,6 +34,10 @@ export type GenerateFormProps = {
   /** The model to start on (when reusing an image's settings). */
   initialModelKey?: string;
   initialInput?: InputValues;
+  /** Previews of the input images `initialInput` refers to, by reference. */
+  initialInputImages?: Record<string, InputImage>;
+  /** The person's recent gallery images, offered as image inputs. */
+  gallery?: GalleryChoice[];
   saveImage: (predictionId: string) => Promise<SaveImageResult>;
   pollIntervalMs?: number;
 };
@@ -56,7 +63,15 @@ function requestedRatio(input: InputValues | undefined): number {
   return typeof input?.aspect_ratio === "string" ? (parseRatio(input.aspect_ratio) ?? 1) : 1;
 }
 
-export function GenerateForm({ models, initialModelKey, initialInput, saveImage, pollIntervalMs = 1000 }: GenerateFormProps) {
+export function GenerateForm({
+  models,
+  initialModelKey,
+  initialInput,
+  initialInputImages = {},
+  gallery = [],
+  saveImage,
+  pollIntervalMs = 1000,
+}: GenerateFormProps) {
   const idPrefix = useId();
   const fieldId = (name: string) => `${idPrefix}-field-${name}`;
   const promptRef = useRef<HTMLTextAreaElement>(null);
@@ -71,10 +86,14 @@ export function GenerateForm({ models, initialModelKey, initialInput, saveImage,
   const [advancedOpen, setAdvancedOpen] = useState(false);
   const [submitting, setSubmitting] = useState(false);
   const [created, setCreated] = useState<PredictionView | null>(null);
+  // The form holds `input:<id>` references; these are what it knows to show for them.
+  const [inputImages, setInputImages] = useState<Record<string, InputImage>>(initialInputImages);
+  const [uploads, setUploads] = useState(0);
 
   const prediction = usePrediction({ created, pollIntervalMs, saveImage });
   const stalled = Boolean(prediction.saveFailure) || Boolean(prediction.pollFailure?.fatal);
   const busy = submitting || (created !== null && isActiveStage(prediction.stage) && !stalled);
+  const uploading = uploads > 0;
   const canGenerate = Boolean(model?.available);
   const isMac = useIsMac();
   const { main, advanced } = sortFields(fields);
@@ -113,7 +132,7 @@ export function GenerateForm({ models, initialModelKey, initialInput, saveImage,
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (busy || !model || !canGenerate) return;
+    if (busy || uploading || !model || !canGenerate) return;
     const checked = checkInput(fields, toInputDraft(fields, values));
     if (!checked.ok) return showFieldErrors(splitErrors(fields, checked.fields));
 
@@ -153,7 +172,30 @@ export function GenerateForm({ models, initialModelKey, initialInput, saveImage,
     promptRef.current?.focus();
   }
 
-  const control = (field: InputField) => (
+  const imageOf = (name: string) => {
+    const ref = values[name];
+    return typeof ref === "string" ? (inputImages[ref] ?? null) : null;
+  };
+  const imageControlProps = (field: InputField) => ({
+    field,
+    id: fieldId(field.name),
+    error: errors[field.name],
+    gallery,
+    onBusyChange: (on: boolean) => setUploads((count) => Math.max(0, count + (on ? 1 : -1))),
+    onChange: (image: InputImage | null) => {
+      if (image) setInputImages((current) => ({ ...current, [image.ref]: image }));
+      change(field.name, image?.ref ?? "");
+    },
+  });
+
+  const control = (field: InputField) =>
+    field.kind === "image" ? (
+      controlOf(field) === "mask" ? (
+        <MaskPainter key={`${modelKey}:${field.name}`} {...imageControlProps(field)} base={imageOf(MASKED_IMAGE_INPUT)} mask={imageOf(field.name)} />
+      ) : (
+        <ImageInputControl key={`${modelKey}:${field.name}`} {...imageControlProps(field)} image={imageOf(field.name)} />
+      )
+    ) : (
     <InputControl
       key={`${modelKey}:${field.name}`}
       field={field}
@@ -197,9 +239,9 @@ export function GenerateForm({ models, initialModelKey, initialInput, saveImage,
           </fieldset>
 
           <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
-            <Button type="submit" disabled={busy || !canGenerate} className="min-w-32">
-              {busy ? <Spinner /> : null}
-              {submitting ? "Starting…" : busy ? "Generating…" : "Generate"}
+            <Button type="submit" disabled={busy || uploading || !canGenerate} className="min-w-32">
+              {busy || uploading ? <Spinner /> : null}
+              {submitting ? "Starting…" : busy ? "Generating…" : uploading ? "Uploading…" : "Generate"}
             </Button>
             {canGenerate && main.some((field) => controlOf(field) === "prompt") ? (
               <p className="text-xs text-muted">

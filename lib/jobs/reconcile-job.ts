@@ -1,4 +1,5 @@
 import "server-only";
+import { cleanUpInputs } from "@/lib/inputs/clean-up-inputs";
 import { reconcileUnsavedImages, type ReconcileResult } from "@/lib/predictions/reconcile";
 import { getAppContext } from "@/lib/server-context";
 
@@ -43,6 +44,14 @@ export function startReconcileSchedule({ intervalMs = RECONCILE_INTERVAL_MS }: {
       })
       .catch((error: unknown) => {
         console.error("Reconcile could not run", error);
+      })
+      // Input images no prediction uses go a day after their last use, on the same schedule.
+      .then(async () => {
+        const result = await cleanUpInputs({ inputs: (await getAppContext()).serviceInputs() });
+        if (result.removed > 0) console.info(`Input clean-up: ${JSON.stringify(result)}`);
+      })
+      .catch((error: unknown) => {
+        console.error("Input clean-up could not run", error);
       });
   if (!holder.__sdxlReconcileTimer) {
     holder.__sdxlReconcileTimer = setInterval(tick, intervalMs);

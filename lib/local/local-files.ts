@@ -13,9 +13,10 @@ import { withIdentity, type DbIdentity } from "@/lib/local/database";
 import { removeThumbnails } from "@/lib/local/local-thumbnails";
 import type { FileStore } from "@/lib/predictions/ports";
 
-// Exactly `<user id>/<file name>`: the storage policies key on the first folder,
+// Exactly `<user id>/<file name>` (or `<user id>/inputs/<file name>`): the storage policies key on the first folder,
 // and a name may not start with a dot (no `.`/`..`, no hidden or temp files).
-const OBJECT_PATH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
+// Input images live one folder down, in `<user id>/inputs/`, under the same policies.
+const OBJECT_PATH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/(?:inputs\/)?[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export type OpenedFile = { body: ReadableStream<Uint8Array>; contentType: string; bytes: number };

@@ -216,7 +216,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
 }
 
 /** Postgres errors a caller can act on, as AppErrors; anything else unchanged. */
-function toAppError(error: unknown): unknown {
+export function toAppError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   switch (code) {

@@ -5,12 +5,12 @@ import { isHiddenInput, MAX_TEXT_LENGTH, narrowRange, PROMPT_INPUT, SEED_INPUT, 
  * Reads a model's inputs from the OpenAPI schema Cog publishes for it
  * (`openapi_schema` of a Replicate model version): `components.schemas.Input`,
  * with enums written as `allOf: [{ $ref: "#/components/schemas/<name>" }]`,
- * files as `format: uri` and secrets as `format: password`. This follows what
+ * files as `format: uri` (offered as image inputs) and secrets as `format: password`. This follows what
  * Cog's own playground does: resolve the $ref, sort by `x-order`, keep the
  * defaults. Plain code with no dependencies, so it runs anywhere.
  */
 
-export type OmittedInput = { name: string; reason: "file" | "hidden" | "unsupported" };
+export type OmittedInput = { name: string; reason: "hidden" | "unsupported" };
 
 export type ModelInputs = {
   /** What the form offers, ordered by x-order. */
@@ -100,12 +100,13 @@ export function readModelInputs(openapiSchema: unknown): ModelInputs {
     const schema = flatten(openapiSchema, raw);
     const format = typeof schema.format === "string" ? schema.format : undefined;
     const isRequired = required.has(name);
-    const kind = kindOf(schema);
-    const reason: OmittedInput["reason"] | null =
-      format === "uri" ? "file" : isHiddenInput(name, format) ? "hidden" : kind === null ? "unsupported" : null;
+    // A single `format: uri` string is an image the person uploads (a list of
+    // files is not offered). Hidden inputs win: replicate_weights is a uri too.
+    const kind = format === "uri" && schema.type === "string" ? "image" : kindOf(schema);
+    const reason: OmittedInput["reason"] | null = isHiddenInput(name, format) ? "hidden" : kind === null ? "unsupported" : null;
     if (reason) {
       omitted.push({ name, reason });
-      if (isRequired) blocking.push(reason === "file" ? `an image or file input (${name})` : `an input this app does not offer (${name})`);
+      if (isRequired) blocking.push(`an input this app does not offer (${name})`);
       continue;
     }
     fields.push(toField(name, schema, kind!, isRequired));

@@ -10,6 +10,9 @@ export type OutputDownload = {
   contentLength: number | null;
 };
 
+/** An input image's bytes, as create sends them to a model. */
+export type InputFile = { bytes: Uint8Array; contentType: string; filename: string };
+
 /** One version of a model, as its provider publishes it. */
 export type ModelDescription = {
   /** "owner/name" ("local-preview" for the built-in model). */
@@ -40,6 +43,12 @@ export interface ImageModel {
 
   /** Reads a model's published description: its newest version for a name, or the given one. */
   describe(ref: ModelRef | "local"): Promise<ModelDescription>;
+  /**
+   * Hands an input image (already checked by the app) to the model without
+   * making it public, and answers with what the model's `uri` input takes:
+   * a Replicate Files API URL, or the local model's own reference to the file.
+   */
+  uploadInputFile(file: InputFile): Promise<string>;
   create(args: { target: RunTarget; input: InputValues; webhookUrl?: string }): Promise<ModelPrediction>;
   get(id: string): Promise<ModelPrediction>;
   cancel(id: string): Promise<ModelPrediction>;

@@ -1,5 +1,6 @@
 import type { FieldErrors } from "@/lib/errors";
 import type { InputField, InputValues } from "@/lib/models/input-fields";
+import { isInputRef } from "@/lib/inputs/input-ref";
 import { CONTROL_CHARS, LONE_SURROGATE, PROMPT_INPUT } from "@/lib/models/input-policy";
 
 /**
@@ -47,6 +48,7 @@ const typeWords: Record<InputField["kind"], string> = {
   number: "a number",
   boolean: "on or off",
   enum: "one of the listed choices",
+  image: "an image you uploaded",
 };
 
 export function problemMessage(name: string, field: InputField | undefined, problem: InputProblem): string {
@@ -86,6 +88,8 @@ export function valueProblem(field: InputField, value: unknown): InputProblem | 
       return typeof value === "boolean" ? null : { kind: "type" };
     case "enum":
       return field.options?.some((option) => option === value) ? null : { kind: "enum" };
+    case "image":
+      return isInputRef(value) ? null : { kind: "type" };
     case "integer":
     case "number": {
       if (typeof value !== "number" || !Number.isFinite(value)) return { kind: "type" };

@@ -5,7 +5,11 @@
  * and checks values from these fields, so both derive from one source.
  */
 
-export type InputFieldKind = "string" | "integer" | "number" | "boolean" | "enum";
+/**
+ * `image` is a `format: uri` input: its value is `input:<uuid>`, one of the
+ * person's own uploaded images (lib/inputs/input-ref.ts), never a URL.
+ */
+export type InputFieldKind = "string" | "integer" | "number" | "boolean" | "enum" | "image";
 
 export type InputField = {
   /** The input's name in the schema, and in what is sent to the model. */

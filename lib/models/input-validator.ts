@@ -1,6 +1,7 @@
 import "server-only";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import type { FieldErrors } from "@/lib/errors";
+import { INPUT_REF_PATTERN } from "@/lib/inputs/input-ref";
 import { inputSchemaOf, type ModelInputs } from "@/lib/models/cog-schema";
 import { PROBLEM_PRIORITY, problemMessage, valueProblem, type InputProblem } from "@/lib/models/input-check";
 import type { InputValues } from "@/lib/models/input-fields";
@@ -22,7 +23,8 @@ const ajv = new Ajv({
   allErrors: true,
   // Cog schemas carry x-order, nullable and OpenAPI's components: keywords Ajv does not know.
   strict: false,
-  // Formats (uri, password) describe inputs the app leaves out; nothing to check on the rest.
+  // `format: uri` is replaced by the app's own pattern for image inputs (see
+  // createInputValidator); `password` inputs are left out altogether.
   validateFormats: false,
 });
 
@@ -47,7 +49,17 @@ ajv.addKeyword({
 // JSON has no Infinity, but JSON.parse("1e309") makes one, and Ajv counts it an integer.
 ajv.addKeyword({ keyword: "x-app-finite", type: "number", errors: false, validate: (_: boolean, value: number) => Number.isFinite(value) });
 
-export function createInputValidator(openapiSchema: unknown, inputs: ModelInputs): InputValidator {
+/**
+ * `filePattern` is what an image input's value must match: by default an
+ * `input:<uuid>` reference (what the browser sends and predictions store). The
+ * local model validates the values it is finally handed, its own file names,
+ * with the same code and a different pattern.
+ */
+export function createInputValidator(
+  openapiSchema: unknown,
+  inputs: ModelInputs,
+  { filePattern = INPUT_REF_PATTERN }: { filePattern?: string } = {},
+): InputValidator {
   const input = inputSchemaOf(openapiSchema);
   if (!input) throw new Error("The model's schema has no components.schemas.Input.");
   const components = (openapiSchema as { components?: unknown }).components;
@@ -65,7 +77,9 @@ export function createInputValidator(openapiSchema: unknown, inputs: ModelInputs
           ? { maxLength: field.maxLength, "x-app-text": field.name === PROMPT_INPUT }
           : field.kind === "integer" || field.kind === "number"
             ? { minimum: field.minimum, maximum: field.maximum, "x-app-finite": true }
-            : {},
+            : field.kind === "image"
+              ? { type: "string", pattern: filePattern }
+              : {},
       ]),
     ),
   };

@@ -1,5 +1,5 @@
 import "server-only";
-import { randomBytes, randomInt } from "node:crypto";
+import { createHash, randomBytes, randomInt } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -14,6 +14,7 @@ import { createInputValidator } from "@/lib/models/input-validator";
 import { LOCAL_MODEL_SCHEMA } from "@/lib/models/local-model-schema";
 import { renderPreview } from "@/lib/models/local-render";
 import { encodePng } from "@/lib/models/png";
+import { detectImageType, SIGNATURE_BYTES } from "@/lib/predictions/image-signature";
 import { formatProgressLine } from "@/lib/predictions/progress";
 import type { ModelPrediction } from "@/lib/predictions/types";
 
@@ -33,6 +34,10 @@ import type { ModelPrediction } from "@/lib/predictions/types";
  * once canceled, canceled_at. Its status and logs are computed from the clock
  * on every read, so a prediction carries on across a server restart and any
  * number of processes agree on it.
+ *
+ * Given an `image` (and a `mask`), it paints its preview over that image: the
+ * app hands it input files through uploadInputFile, which it keeps by content
+ * under `<dataDir>/local-model/inputs/`, so img2img and inpainting run offline.
  *
  * To try the error path without a network, put the marker `[fail]` (any case)
  * in the prompt: the prediction fails about half way with FAIL_MESSAGE.
@@ -55,7 +60,12 @@ const MAX_START_MS = 500;
 
 const MAX_OUTPUTS = 4;
 const LOCAL_INPUTS = readModelInputs(LOCAL_MODEL_SCHEMA);
-const validateLocalInput = createInputValidator(LOCAL_MODEL_SCHEMA, LOCAL_INPUTS);
+// What uploadInputFile hands out: content-addressed files in the model's own folder.
+const INPUT_PREFIX = "local-input://";
+const INPUT_NAME = /^([0-9a-f]{64})\.(png|jpg|webp)$/;
+// The app validates `input:<uuid>` references; this model is handed its own file names instead.
+const validateLocalInput = createInputValidator(LOCAL_MODEL_SCHEMA, LOCAL_INPUTS, { filePattern: "^local-input://[0-9a-f]{64}\\.(png|jpg|webp)$" });
+const IMAGE_INPUTS = LOCAL_INPUTS.fields.filter((field) => field.kind === "image").map((field) => field.name);
 const DEFAULTS = Object.fromEntries(LOCAL_INPUTS.fields.flatMap((field) => (field.default === undefined ? [] : [[field.name, field.default]])));
 
 // Records written before several outputs existed have no num_outputs: one image.
@@ -93,6 +103,11 @@ export function createLocalModel({ dataDir, durationMs, now = () => Date.now() }
   const root = path.join(dataDir, "local-model");
   const predictionsDir = path.join(root, "predictions");
   const outputsDir = path.join(root, "outputs");
+  const inputsDir = path.join(root, "inputs");
+  const inputFile = (value: unknown) => {
+    const name = typeof value === "string" && value.startsWith(INPUT_PREFIX) ? value.slice(INPUT_PREFIX.length) : "";
+    return INPUT_NAME.test(name) ? path.join(inputsDir, name) : null;
+  };
   // One render per output at a time in this process; the cached file serves the rest.
   const rendering = new Map<string, Promise<void>>();
   const outputFile = (id: string, index: number) => path.join(outputsDir, outputName(id, index));
@@ -126,7 +141,13 @@ export function createLocalModel({ dataDir, durationMs, now = () => Date.now() }
         const { prompt, width, height } = record.input;
         // Each image of a run is the next seed, as diffusers pipelines batch them.
         const seed = (record.input.seed + index) % (SEED_RANGE.maximum + 1);
-        const png = encodePng({ width, height, pixels: renderPreview({ prompt, seed, width, height }) });
+        let pixels = renderPreview({ prompt, seed, width, height });
+        const image = inputFile(record.input.image);
+        if (image) {
+          const strength = typeof record.input.prompt_strength === "number" ? record.input.prompt_strength : 0.8;
+          pixels = await paintOver({ image, mask: inputFile(record.input.mask), pixels, width, height, strength });
+        }
+        const png = encodePng({ width, height, pixels });
         await mkdir(outputsDir, { recursive: true });
         await writeAtomically(file, png);
       })().finally(() => rendering.delete(file));
@@ -143,12 +164,32 @@ export function createLocalModel({ dataDir, durationMs, now = () => Date.now() }
       return { model: LOCAL_MODEL_ID, version: null, openapiSchema: LOCAL_MODEL_SCHEMA };
     },
 
+    async uploadInputFile({ bytes }) {
+      // Named by content: the same picture sent twice is one file, and a name
+      // can never point outside the folder.
+      const type = detectImageType(bytes.subarray(0, SIGNATURE_BYTES));
+      if (!type) throw new AppError("invalid_input", "The local preview model takes PNG, JPEG or WebP images.");
+      const name = `${createHash("sha256").update(bytes).digest("hex")}.${type.extension}`;
+      const file = path.join(inputsDir, name);
+      if (!(await exists(file))) {
+        await mkdir(inputsDir, { recursive: true });
+        await writeAtomically(file, bytes);
+      }
+      return `${INPUT_PREFIX}${name}`;
+    },
+
     // There are no webhooks to send locally: the app's polling and reconcile
     // step see the result, which is also how Replicate runs without APP_URL.
     async create({ target, input }: { target: RunTarget; input: InputValues }): Promise<ModelPrediction> {
       if (target.kind !== "local") throw new AppError("not_found", "The local preview model runs only itself.");
       const checked = validateLocalInput(input);
       if (!checked.ok) throw new AppError("invalid_input", "These settings are not valid for the local preview model.", { fields: checked.fields });
+      for (const name of IMAGE_INPUTS) {
+        const file = inputFile(checked.input[name]);
+        if (file && !(await exists(file))) {
+          throw new AppError("invalid_input", "The local preview model does not have this input image.", { fields: { [name]: ["Choose the image again."] } });
+        }
+      }
       const resolved = { ...DEFAULTS, ...checked.input };
       const record: PredictionRecord = {
         id: newId(),
@@ -196,6 +237,45 @@ export function createLocalModel({ dataDir, durationMs, now = () => Date.now() }
       };
     },
   };
+}
+
+/**
+ * img2img and inpainting, preview style: the rendered picture laid over the
+ * given image (resized to the output's size). It keeps more of the image than a
+ * diffusion model at the same prompt strength would, so the result visibly
+ * starts from it; with a mask, black areas keep the image and white areas are
+ * painted over, grey in between.
+ */
+async function paintOver({
+  image,
+  mask,
+  pixels,
+  width,
+  height,
+  strength,
+}: {
+  image: string;
+  mask: string | null;
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  strength: number;
+}): Promise<Uint8Array> {
+  const { default: sharp } = await import("sharp");
+  const base = await sharp(image, { failOn: "error" }).removeAlpha().resize(width, height, { fit: "cover" }).raw().toBuffer();
+  const coverage = mask
+    ? await sharp(mask, { failOn: "error" }).removeAlpha().greyscale().resize(width, height, { fit: "fill" }).extractChannel(0).raw().toBuffer()
+    : null;
+  const weight = 0.15 + 0.6 * Math.min(1, Math.max(0, strength));
+  const out = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    const painted = coverage ? (coverage[i] / 255) * Math.min(1, weight * 1.3) : weight;
+    for (let c = 0; c < 3; c++) {
+      const k = i * 3 + c;
+      out[k] = Math.round(base[k] + (pixels[k] - base[k]) * painted);
+    }
+  }
+  return out;
 }
 
 type Timeline = { created: number; startDelay: number; duration: number; failAt: number };

@@ -120,6 +120,23 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
       return toModelPrediction(json);
     },
 
+    // Replicate's Files API, as the official client itself uses for file inputs
+    // (lib/util.js transformFileInputsToReplicateFileURLs): the file is private
+    // to this API token, and `urls.get` is what a `uri` input takes. Chosen over
+    // a signed Storage URL because it works whatever the backend (local disk is
+    // not reachable from Replicate), sends Replicate no URL that anyone holding
+    // it could open, and keeps the app's storage out of Replicate's logs. Sent
+    // once, never retried: the create after it is not either.
+    async uploadInputFile({ bytes, contentType, filename }) {
+      const file = new File([bytes.slice()], filename, { type: contentType });
+      const json = (await runWithin(createTimeoutMs, (signal) => client.files.create(file, {}, { signal })).catch(fail("create", "the Files API"))) as {
+        urls?: { get?: unknown };
+      };
+      const url = json.urls?.get;
+      if (typeof url !== "string") throw new AppError("upstream_error", "Replicate did not accept the input image.");
+      return url;
+    },
+
     get: (id) => read("get", id, (signal) => client.predictions.get(id, { signal })),
     cancel: (id) => read("cancel", id, (signal) => client.predictions.cancel(id, { signal })),
 

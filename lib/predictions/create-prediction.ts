@@ -1,4 +1,7 @@
 import { AppError } from "@/lib/errors";
+import type { InputLimits } from "@/lib/inputs/check-input-image";
+import { resolveInputs } from "@/lib/inputs/input-images";
+import type { InputBackend } from "@/lib/inputs/ports";
 import type { ImageModel } from "@/lib/models/image-model";
 import type { RunnableModel } from "@/lib/models/model-catalog";
 import { SEED_INPUT } from "@/lib/models/input-policy";
@@ -22,6 +25,7 @@ export async function createPrediction({
   input,
   limits,
   webhookUrl,
+  inputs,
 }: {
   user: SessionUser;
   backend: Backend;
@@ -30,6 +34,8 @@ export async function createPrediction({
   input: Record<string, unknown>;
   limits: CreateLimits;
   webhookUrl?: string;
+  /** Where `input:<id>` references are looked up; without it, an input naming one is refused. */
+  inputs?: { backend: InputBackend; limits: InputLimits };
 }): Promise<PredictionView> {
   const checked = model.validate(input);
   if (!checked.ok) {
@@ -37,8 +43,10 @@ export async function createPrediction({
   }
   await enforceLimits({ user, backend, model: engine, limits });
 
+  // Image inputs go to the model as its own file references; the row keeps the `input:<id>` references.
+  const { sent, used } = await resolveInputs({ user, inputs: inputs?.backend, engine, input: checked.input, limits: inputs?.limits });
   // Create is not idempotent and costs money: it is never retried here.
-  const prediction = await engine.create({ target: model.target, input: checked.input, webhookUrl });
+  const prediction = await engine.create({ target: model.target, input: sent, webhookUrl });
   // The model reports the seed it used in its input (the local model) or, later, in its logs.
   const seed = [checked.input[SEED_INPUT], prediction.input[SEED_INPUT]].find((value): value is number => typeof value === "number") ?? null;
   const outputs = checked.input.num_outputs;
@@ -55,6 +63,7 @@ export async function createPrediction({
       output_count: typeof outputs === "number" && outputs >= 1 ? Math.min(outputs, 16) : defaultOutputCount(model),
       status: prediction.status,
     });
+    if (used.length > 0) await inputs!.backend.rows.recordPredictionInputs({ predictionId: prediction.id, userId: user.id, inputs: used });
     return toPredictionView(row, prediction, []);
   } catch (error) {
     // Without its row nobody could ever see or save this prediction: stop paying for it.

@@ -2,6 +2,9 @@ import { AppError } from "@/lib/errors";
 import type { Backend, ImageCursor, SessionUser } from "@/lib/predictions/ports";
 import type { InputValues } from "@/lib/models/input-fields";
 import type { GalleryImage } from "@/lib/predictions/types";
+import { inputViews } from "@/lib/inputs/input-images";
+import { inputRefsOf } from "@/lib/inputs/input-ref";
+import type { InputBackend } from "@/lib/inputs/ports";
 
 export const GALLERY_PAGE_SIZE = 24;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -21,11 +24,14 @@ export async function listGallery({
   backend,
   cursor,
   limit = GALLERY_PAGE_SIZE,
+  inputs,
 }: {
   user: SessionUser;
   backend: Backend;
   cursor?: ImageCursor;
   limit?: number;
+  /** When given, each image says which input images it was made from (one more round trip per page). */
+  inputs?: InputBackend;
 }): Promise<{ images: GalleryImage[]; nextCursor: string | null }> {
   // One row more than shown tells whether another page exists.
   const rows = await backend.rows.listImages({ userId: user.id, limit: limit + 1, cursor });
@@ -44,6 +50,18 @@ export async function listGallery({
     height: row.height,
     createdAt: row.created_at,
   }));
+  if (inputs) {
+    const views = new Map(
+      (await inputViews({ user, inputs, ids: page.flatMap((row) => inputRefsOf(row.input).map((ref) => ref.id)) })).map((view) => [view.id, view]),
+    );
+    images.forEach((image) => {
+      const used = inputRefsOf(image.input).flatMap(({ name, id }) => {
+        const view = views.get(id);
+        return view ? [[name, { url: view.url, width: view.width, height: view.height }] as const] : [];
+      });
+      if (used.length > 0) image.inputImages = Object.fromEntries(used);
+    });
+  }
   const last = page.at(-1);
   return { images, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
 }

@@ -83,4 +83,6 @@ export type GalleryImage = {
   width: number;
   height: number;
   createdAt: string;
+  /** The input images it was made from, by input name, when they can still be shown. */
+  inputImages?: Record<string, { url: string; width: number; height: number }>;
 };

@@ -14,6 +14,66 @@ export type Database = {
   }
   public: {
     Tables: {
+      input_images: {
+        Row: {
+          bytes: number | null
+          content_type: string
+          created_at: string
+          height: number | null
+          id: string
+          last_used_at: string | null
+          status: string
+          storage_path: string
+          user_id: string
+          width: number | null
+        }
+        Insert: {
+          bytes?: number | null
+          content_type: string
+          created_at?: string
+          height?: number | null
+          id: string
+          last_used_at?: string | null
+          status?: string
+          storage_path: string
+          user_id: string
+          width?: number | null
+        }
+        Update: {
+          bytes?: number | null
+          content_type?: string
+          created_at?: string
+          height?: number | null
+          id?: string
+          last_used_at?: string | null
+          status?: string
+          storage_path?: string
+          user_id?: string
+          width?: number | null
+        }
+        Relationships: []
+      }
+      prediction_inputs: {
+        Row: { input_id: string; name: string; prediction_id: string; user_id: string }
+        Insert: { input_id: string; name: string; prediction_id: string; user_id: string }
+        Update: { input_id?: string; name?: string; prediction_id?: string; user_id?: string }
+        Relationships: [
+          {
+            foreignKeyName: "prediction_inputs_input_id_fkey"
+            columns: ["input_id"]
+            isOneToOne: false
+            referencedRelation: "input_images"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "prediction_inputs_prediction_id_user_id_fkey"
+            columns: ["prediction_id", "user_id"]
+            isOneToOne: false
+            referencedRelation: "predictions"
+            referencedColumns: ["id", "user_id"]
+          },
+        ]
+      }
       model_aliases: {
         Row: { checked_at: string; key: string; model: string; version: string }
         Insert: { checked_at?: string; key: string; model: string; version: string }

@@ -6,6 +6,7 @@ import type { SupabaseConfig, SupabaseRuntimeOptions, TypedSupabaseClient } from
 import { createSupabaseServerClient } from "@/lib/supabase/server";
 import { createSupabaseAuth } from "@/lib/supabase/supabase-auth";
 import { createSupabaseFileStore } from "@/lib/supabase/supabase-files";
+import { createSupabaseInputBackend } from "@/lib/supabase/supabase-inputs";
 import { createSupabaseRowStore } from "@/lib/supabase/supabase-rows";
 import { createSupabaseSchemaStore } from "@/lib/supabase/supabase-schema-store";
 import { createMemorySchemaStore } from "@/lib/models/model-catalog";
@@ -32,6 +33,15 @@ export async function createSupabaseBackend(
       let client: Promise<TypedSupabaseClient> | undefined;
       const source = () => (client ??= createSupabaseServerClient(config, options));
       return { rows: createSupabaseRowStore(source), files: createSupabaseFileStore(source) };
+    },
+
+    inputsFor() {
+      let client: Promise<TypedSupabaseClient> | undefined;
+      return createSupabaseInputBackend(() => (client ??= createSupabaseServerClient(config, options)));
+    },
+
+    serviceInputs() {
+      return createSupabaseInputBackend(createSupabaseAdminClient(config));
     },
 
     serviceBackend(): Backend {

@@ -9,9 +9,10 @@ export const IMAGES_BUCKET = "sdxl-images";
 /** Long enough to browse a gallery page, short enough that a leaked URL soon stops working. */
 export const SIGNED_URL_TTL_SECONDS = 60 * 60;
 
-// Exactly `<user id>/<file name>`, as lib/local/local-files.ts accepts: the
+// Exactly `<user id>/<file name>` (or `<user id>/inputs/<file name>`), as lib/local/local-files.ts accepts: the
 // storage policies key on the first folder, and a name may not start with a dot.
-const OBJECT_PATH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
+// Input images live one folder down, in `<user id>/inputs/`, under the same policies.
+const OBJECT_PATH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/(?:inputs\/)?[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
 
 /**
  * FileStore on Supabase Storage: the private `sdxl-images` bucket, whose

@@ -27,3 +27,4 @@ await import("./journeys/account.mjs");
 await import("./journeys/failures.mjs");
 await import("./journeys/gallery.mjs");
 await import("./journeys/accessibility.mjs");
+await import("./journeys/image-inputs.mjs");

@@ -1,4 +1,5 @@
 import { http, HttpResponse, type HttpHandler } from "msw";
+import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { encodePng } from "@/lib/models/png";
 import { inputSchemaOf, type ModelFixture, type VersionBody } from "@/tests/fixtures/replicate-models";
@@ -23,7 +24,21 @@ export const DELIVERY_ORIGIN = "https://replicate.delivery";
 export const TEST_TOKEN = "r8_test_0123456789abcdef";
 
 export type RecordedRequest = { method: string; url: string; path: string; headers: Record<string, string>; body: unknown };
-export type ReplicateRoute = "create" | "get" | "cancel" | "delivery" | "model";
+export type ReplicateRoute = "create" | "get" | "cancel" | "delivery" | "model" | "files";
+
+/** A Replicate FileObject (POST /v1/files, replicate.com/docs/reference/http#files.create). */
+export type FileObject = {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  etag: string;
+  checksums: { sha256: string; md5: string };
+  metadata: Record<string, unknown>;
+  created_at: string;
+  expires_at: string;
+  urls: { get: string };
+};
 export type Failure = 402 | 404 | 422 | 429 | 500 | 503 | "network" | { status: number; body?: unknown; headers?: Record<string, string> };
 
 export const ERROR_BODIES: Record<number, unknown> = {
@@ -128,6 +143,8 @@ export function createReplicateApi(
   const deployments = new Map(Object.entries(options.deployments ?? {}));
   const scale = options.scale ?? 1;
   const emulated = new Map<string, Emulated>();
+  /** What POST /v1/files received: the FileObject and the bytes, by file id. */
+  const files = new Map<string, { object: FileObject; bytes: Uint8Array }>();
   const imageCache = new Map<string, Promise<Buffer>>();
 
   /** Moves a prediction one step along: starting → processing (tqdm logs) → succeeded. */
@@ -357,8 +374,42 @@ export function createReplicateApi(
       ]
     : [];
 
+  /**
+   * POST /v1/files as the official client sends it (lib/files.js): multipart
+   * with a `content` part (the file, with its name and type) and a `metadata`
+   * part (JSON). Answers 201 with a FileObject whose `urls.get` is what a
+   * `uri` input takes; files expire after a day.
+   */
+  async function createFile(request: Request): Promise<Response> {
+    const form = await request.formData().catch(() => null);
+    const content = form?.get("content");
+    const metadataPart = form?.get("metadata");
+    if (!(content instanceof Blob)) {
+      return HttpResponse.json({ title: "Invalid request", detail: "A file must be sent in the `content` field.", status: 400 }, { status: 400 });
+    }
+    const bytes = new Uint8Array(await content.arrayBuffer());
+    const metadata = metadataPart instanceof Blob ? (JSON.parse(await metadataPart.text()) as Record<string, unknown>) : {};
+    const id = newId();
+    const created = new Date();
+    const object: FileObject = {
+      id,
+      name: content instanceof File ? content.name : "blob",
+      content_type: content.type || "application/octet-stream",
+      size: bytes.byteLength,
+      etag: createHash("md5").update(bytes).digest("hex"),
+      checksums: { sha256: createHash("sha256").update(bytes).digest("hex"), md5: createHash("md5").update(bytes).digest("hex") },
+      metadata,
+      created_at: created.toISOString(),
+      expires_at: new Date(created.getTime() + 24 * 3600_000).toISOString(),
+      urls: { get: `${baseUrl}/files/${id}` },
+    };
+    files.set(id, { object, bytes });
+    return HttpResponse.json(object, { status: 201 });
+  }
+
   const handlers: HttpHandler[] = [
     ...modelHandlers,
+    http.post(`${baseUrl}/files`, async ({ request }) => (await gate("files", request)) ?? createFile(request)),
     http.post(`${baseUrl}/predictions`, async ({ request }) => (await gate("create", request)) ?? (models ? createByVersion(request) : create(request))),
     http.post(`${baseUrl}/models/:owner/:name/predictions`, async ({ request, params }) => {
       const failed = await gate("create", request);
@@ -404,6 +455,7 @@ export function createReplicateApi(
     handlers,
     requests,
     predictions,
+    files,
     outputUrl,
     addPrediction,
     /** The next `times` requests to `route` fail this way (in order of injection). */
@@ -424,6 +476,7 @@ function routeOf(request: RecordedRequest, baseUrl: string, outputOrigin: string
   if (request.method === "POST" && /^\/((models|deployments)\/[^/]+\/[^/]+\/)?predictions$/.test(path)) return "create";
   if (request.method === "GET" && /^\/models\/[^/]+\/[^/]+(\/versions\/[^/]+)?$/.test(path)) return "model";
   if (request.method === "POST" && /^\/predictions\/[^/]+\/cancel$/.test(path)) return "cancel";
+  if (request.method === "POST" && path === "/files") return "files";
   if (request.method === "GET" && /^\/predictions\/[^/]+$/.test(path)) return "get";
   return null;
 }

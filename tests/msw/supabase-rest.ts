@@ -3,7 +3,7 @@ import { http, HttpResponse, type HttpHandler } from "msw";
 import type { Gate, Identity } from "@/tests/msw/supabase-handlers";
 
 /**
- * PostgREST for public.predictions and public.sdxl_images, enough of it for the
+ * PostgREST for public.predictions, public.sdxl_images, public.input_images and public.prediction_inputs, enough of it for the
  * adapter's queries: select/eq/gte/lt/in/or/order/limit, insert and upsert with
  * on_conflict, update, delete, Prefer (return, resolution, count) and the
  * single-object Accept header. Rows live in memory and the migration's rules
@@ -23,11 +23,24 @@ const SCHEMA: Record<string, Record<string, ColumnType>> = {
     id: "uuid", user_id: "uuid", prediction_id: "text", output_index: "int", prompt: "text", input: "jsonb", model: "text", model_name: "text",
     seed: "int", storage_path: "text", content_type: "text", bytes: "int", width: "int", height: "int", created_at: "timestamptz",
   },
+  input_images: {
+    id: "uuid", user_id: "uuid", storage_path: "text", status: "text", content_type: "text", bytes: "int", width: "int", height: "int",
+    created_at: "timestamptz", last_used_at: "timestamptz",
+  },
+  prediction_inputs: { prediction_id: "text", name: "text", input_id: "uuid", user_id: "uuid" },
 };
 
+export type TableName = "predictions" | "sdxl_images" | "input_images" | "prediction_inputs";
+
 // Columns the migrations let be null, and the defaults they give.
-const NULLABLE = new Set(["error", "completed_at", "started_at", "model_key", "seed"]);
-const DEFAULTS: Record<string, Record<string, unknown>> = { predictions: { output_count: 1 }, sdxl_images: { output_index: 0 } };
+const NULLABLE = new Set(["error", "completed_at", "started_at", "model_key", "seed", "last_used_at"]);
+const NULLABLE_IN: Record<string, Set<string>> = { input_images: new Set(["bytes", "width", "height"]) };
+const DEFAULTS: Record<string, Record<string, unknown>> = {
+  predictions: { output_count: 1 },
+  sdxl_images: { output_index: 0 },
+  input_images: { status: "pending" },
+  prediction_inputs: {},
+};
 
 // What `authenticated` was granted in the migration; anon has nothing.
 const GRANTS = {
@@ -43,6 +56,12 @@ const GRANTS = {
       "output_index", "model_name", "seed",
     ],
   },
+  input_images: {
+    select: true, delete: true,
+    insert: ["id", "user_id", "storage_path", "content_type"],
+    update: ["status", "content_type", "bytes", "width", "height", "last_used_at"],
+  },
+  prediction_inputs: { select: true, delete: false, insert: ["prediction_id", "name", "input_id", "user_id"], update: [] as string[] },
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -184,14 +203,14 @@ function denied(identity: Identity, table: string): PgError {
 export function createRestHandlers({ url, gate, tables, userExists }: {
   url: string;
   gate: Gate;
-  tables: Record<"predictions" | "sdxl_images", Row[]>;
+  tables: Record<TableName, Row[]>;
   userExists: (id: string) => boolean;
 }): HttpHandler[] {
   const visible = (identity: Identity, row: Row) => identity.role === "service_role" || (identity.role === "authenticated" && row.user_id === identity.sub);
 
-  function checkConstraints(table: "predictions" | "sdxl_images", row: Row, ignoreDuplicates: boolean, onConflict: string | null): "skip" | void {
+  function checkConstraints(table: TableName, row: Row, ignoreDuplicates: boolean, onConflict: string | null): "skip" | void {
     for (const [column, type] of Object.entries(SCHEMA[table])) {
-      const nullable = NULLABLE.has(column);
+      const nullable = NULLABLE.has(column) || (NULLABLE_IN[table]?.has(column) ?? false);
       if (row[column] === null && !nullable && type !== "jsonb") throw new PgError(400, "23502", `null value in column "${column}" of relation "${table}" violates not-null constraint`);
     }
     if (!userExists(row.user_id as string)) throw new PgError(409, "23503", `insert or update on table "${table}" violates foreign key constraint "${table}_user_id_fkey"`);
@@ -200,6 +219,25 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
         throw new PgError(400, "23514", `new row for relation "predictions" violates check constraint`);
       }
       if (tables.predictions.some((other) => other.id === row.id)) throw new PgError(409, "23505", 'duplicate key value violates unique constraint "predictions_pkey"', `Key (id)=(${row.id}) already exists.`);
+      return;
+    }
+    if (table === "input_images") {
+      // The migration's checks: the path is the one the id and owner make, the type an image's.
+      const path = new RegExp(`^${row.user_id}/inputs/${row.id}\\.(png|jpg|webp)$`);
+      if (!path.test(String(row.storage_path)) || !["image/png", "image/jpeg", "image/webp"].includes(row.content_type as string)) {
+        throw new PgError(400, "23514", 'new row for relation "input_images" violates check constraint');
+      }
+      if (tables.input_images.some((other) => other.id === row.id)) throw new PgError(409, "23505", 'duplicate key value violates unique constraint "input_images_pkey"');
+      return;
+    }
+    if (table === "prediction_inputs") {
+      const prediction = tables.predictions.find((p) => p.id === row.prediction_id && p.user_id === row.user_id);
+      if (!prediction || !tables.input_images.some((i) => i.id === row.input_id)) {
+        throw new PgError(409, "23503", 'insert or update on table "prediction_inputs" violates foreign key constraint');
+      }
+      if (tables.prediction_inputs.some((other) => other.prediction_id === row.prediction_id && other.name === row.name)) {
+        throw new PgError(409, "23505", 'duplicate key value violates unique constraint "prediction_inputs_pkey"');
+      }
       return;
     }
     const prediction = tables.predictions.find((p) => p.id === row.prediction_id);
@@ -215,10 +253,11 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
     if (tables.sdxl_images.some((other) => other.storage_path === row.storage_path)) throw new PgError(409, "23505", 'duplicate key value violates unique constraint "sdxl_images_storage_path_key"');
   }
 
-  async function handle(request: Request, table: string): Promise<Response> {
-    if (table !== "predictions" && table !== "sdxl_images") {
-      return new PgError(404, "PGRST205", `Could not find the table 'public.${table}' in the schema cache`).response();
+  async function handle(request: Request, requested: string): Promise<Response> {
+    if (!(requested in SCHEMA)) {
+      return new PgError(404, "PGRST205", `Could not find the table 'public.${requested}' in the schema cache`).response();
     }
+    const table = requested as TableName;
     const identity = await gate.identify(request, "rest");
     if (identity instanceof Response) return identity;
     const params = new URL(request.url).searchParams;
@@ -257,8 +296,10 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
         if (table === "sdxl_images") row.id = randomUUID();
         // Row-level security is checked before constraints, even for ON CONFLICT DO NOTHING.
         const sub = identity.role === "authenticated" ? identity.sub : null;
-        const ownPrediction = table === "predictions" || tables.predictions.some((p) => p.id === row.prediction_id && p.user_id === sub);
-        if (isUser && (row.user_id !== sub || !ownPrediction)) {
+        const ownPrediction =
+          table === "predictions" || table === "input_images" || tables.predictions.some((p) => p.id === row.prediction_id && p.user_id === sub);
+        const ownInput = table !== "prediction_inputs" || tables.input_images.some((i) => i.id === row.input_id && i.user_id === sub);
+        if (isUser && (row.user_id !== sub || !ownPrediction || !ownInput)) {
           throw new PgError(403, "42501", `new row violates row-level security policy for table "${table}"`);
         }
         if (checkConstraints(table, row, prefer.includes("resolution=ignore-duplicates"), params.get("on_conflict")) === "skip") continue;

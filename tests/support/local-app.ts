@@ -46,8 +46,12 @@ export async function startLocalApp(env: Record<string, string> = {}, options: L
 
   // Everything in the person's folder, temporary files of an unfinished upload included.
   async function storedFiles(userId: string): Promise<string[]> {
-    const names = await readdir(path.join(bucketDir, userId)).catch(() => []);
-    return names.map((name) => `${userId}/${name}`).sort();
+    // Input images sit one folder down (`<user>/inputs/`): list files, not folders.
+    const entries = await readdir(path.join(bucketDir, userId), { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(bucketDir, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"))
+      .sort();
   }
 
   async function readStoredFile(objectPath: string): Promise<Uint8Array | null> {

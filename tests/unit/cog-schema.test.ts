@@ -52,20 +52,37 @@ describe("reading a model's inputs from its Cog schema", () => {
     expect(byName.seed).not.toHaveProperty("default");
     expect(omitted).toEqual(
       expect.arrayContaining([
-        { name: "image", reason: "file" },
-        { name: "mask", reason: "file" },
         { name: "replicate_weights", reason: "hidden" },
         { name: "disable_safety_checker", reason: "hidden" },
       ]),
     );
+    expect(byName.image).toMatchObject({ kind: "image", required: false, title: "Image" });
+    expect(byName.mask).toMatchObject({ kind: "image", required: false });
+    expect(byName.image).not.toHaveProperty("maxLength");
     expect(unavailableReason).toBeNull();
   });
 
-  it("leaves optional file inputs out but calls a model that requires one unavailable, saying why", () => {
+  it("offers a required file input as an image input, so a model that needs one is usable", () => {
     const upscaler = cog({ image: { type: "string", format: "uri", title: "Image", "x-order": 0 }, scale: { type: "integer", default: 4 } }, ["image"]);
     const { fields, unavailableReason } = readModelInputs(upscaler);
-    expect(fields.map((f) => f.name)).toEqual(["scale"]);
-    expect(unavailableReason).toBe("This model needs an image or file input (image), which this app cannot send yet.");
+    expect(fields.map((f) => [f.name, f.kind, f.required])).toEqual([
+      ["image", "image", true],
+      ["scale", "integer", false],
+    ]);
+    expect(unavailableReason).toBeNull();
+  });
+
+  it("reads flux-dev's image and flux-1.1-pro's image_prompt as image inputs", () => {
+    expect(readModelInputs(schemaOf("black-forest-labs/flux-dev")).fields.find((f) => f.name === "image")).toMatchObject({ kind: "image" });
+    expect(readModelInputs(schemaOf("black-forest-labs/flux-1.1-pro")).fields.find((f) => f.name === "image_prompt")).toMatchObject({ kind: "image" });
+  });
+
+  it("still leaves out a list of files, and hides uri inputs that load weights", () => {
+    const schema = cog({ prompt: { type: "string" }, images: { type: "array", items: { type: "string", format: "uri" } }, lora_weights: { type: "string", format: "uri" } }, ["prompt"]);
+    expect(readModelInputs(schema).omitted).toEqual([
+      { name: "images", reason: "unsupported" },
+      { name: "lora_weights", reason: "hidden" },
+    ]);
   });
 
   it("hides secrets (format: password) and calls a model that requires one unavailable", () => {
@@ -88,7 +105,19 @@ describe("reading a model's inputs from its Cog schema", () => {
 
   it("reads the local preview model's own schema the same way", () => {
     const { fields, unavailableReason } = readModelInputs(LOCAL_MODEL_SCHEMA);
-    expect(fields.map((f) => f.name)).toEqual(["prompt", "negative_prompt", "width", "height", "num_outputs", "num_inference_steps", "guidance_scale", "seed"]);
+    expect(fields.map((f) => f.name)).toEqual([
+      "prompt",
+      "negative_prompt",
+      "image",
+      "mask",
+      "width",
+      "height",
+      "num_outputs",
+      "num_inference_steps",
+      "guidance_scale",
+      "prompt_strength",
+      "seed",
+    ]);
     expect(unavailableReason).toBeNull();
   });
 

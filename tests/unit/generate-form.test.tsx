@@ -270,9 +270,11 @@ describe("GenerateForm: drawn from the model's schema", () => {
       expect([box.value, box.step]).toEqual(["1024", "8"]);
       expect(advanced().contains(box)).toBe(false);
     }
-    // No aspect ratio on SDXL, and the file input it cannot offer is left out.
+    // No aspect ratio on SDXL; its image input is an image picker in the main part.
     expect(screen.queryByRole("group", { name: "Aspect ratio" })).toBeNull();
-    expect(screen.queryByText("Image")).toBeNull();
+    const picker = screen.getByRole("group", { name: /^Image\s*\(optional\)$/ });
+    expect(advanced().contains(picker)).toBe(false);
+    expect(within(picker).getByRole("button", { name: "Choose a file…" })).toBeTruthy();
 
     const folded = within(advanced());
     expect((folded.getByRole("combobox", { name: "Scheduler" }) as HTMLSelectElement).value).toBe("K_EULER");
@@ -732,5 +734,65 @@ describe("GenerateForm: following the prediction", () => {
     const pollsWhenCanceled = polls.count;
     await sleep(POLL_MS * 6);
     expect(polls.count).toBe(pollsWhenCanceled);
+  });
+});
+
+describe("GenerateForm: image inputs", () => {
+  const VIEW = { ref: "input:0b7c4a52-3f1e-4c8e-9d6a-2b1f0e9c8a7d", id: "0b7c4a52-3f1e-4c8e-9d6a-2b1f0e9c8a7d", url: "/api/files/u/inputs/0b7c4a52-3f1e-4c8e-9d6a-2b1f0e9c8a7d.png", contentType: "image/png", bytes: 2_400_000, width: 1536, height: 1024 };
+
+  it("uploads a chosen file in three steps, shows its sizes, and sends only the reference", async () => {
+    const steps: string[] = [];
+    let declared: unknown;
+    let putBytes = 0;
+    server.use(
+      http.post("*/api/inputs", async ({ request }) => {
+        declared = await request.json();
+        steps.push("start");
+        return HttpResponse.json({ id: VIEW.id, ref: VIEW.ref, upload: { method: "PUT", url: `/api/inputs/${VIEW.id}/content`, headers: { "content-type": "image/png" } } }, { status: 201 });
+      }),
+      http.put("*/api/inputs/:id/content", async ({ request }) => {
+        putBytes = (await request.arrayBuffer()).byteLength;
+        steps.push("put");
+        return HttpResponse.json({ bytes: putBytes });
+      }),
+      http.post("*/api/inputs/:id/complete", () => {
+        steps.push("complete");
+        return HttpResponse.json(VIEW);
+      }),
+    );
+    const { posted } = serve(prediction({ input: { prompt: PROMPT, image: VIEW.ref } }));
+    const { user } = renderForm({ models: [SDXL] });
+
+    const file = new File([new Uint8Array(5000)], "harbour.png", { type: "image/png" });
+    await user.upload(screen.getByLabelText("Image file"), file);
+    await screen.findByText("2.3 MB · 1536 × 1024 px");
+    expect(steps).toEqual(["start", "put", "complete"]);
+    expect(declared).toEqual({ contentType: "image/png", bytes: 5000 });
+    // jsdom's File is not Node fetch's Blob, so the body that arrives here is not the file's bytes; the browser journey checks those.
+    expect(putBytes).toBeGreaterThan(0);
+
+    await user.click(generateButton());
+    await waitFor(() => expect(posted).toHaveLength(1));
+    expect((posted[0] as { input: Record<string, unknown> }).input.image).toBe(VIEW.ref);
+  });
+
+  it("shows the server's refusal and keeps nothing chosen", async () => {
+    server.use(
+      http.post("*/api/inputs", () =>
+        HttpResponse.json({ error: { code: "payload_too_large", message: "This file is 30 MB: larger than the 20 MB an input image may be." } }, { status: 413 }),
+      ),
+    );
+    const { user } = renderForm({ models: [SDXL] });
+    await user.upload(screen.getByLabelText("Image file"), new File([new Uint8Array(10)], "huge.png", { type: "image/png" }));
+    expect((await screen.findByRole("alert")).textContent).toBe("This file is 30 MB: larger than the 20 MB an input image may be.");
+    expect(screen.queryByText(/px$/)).toBeNull();
+  });
+
+  it("restores an input from earlier settings with its preview, and removes it on request", async () => {
+    const { user } = renderForm({ models: [SDXL], initialInput: { prompt: PROMPT, image: VIEW.ref }, initialInputImages: { [VIEW.ref]: VIEW } });
+    expect(screen.getByText("2.3 MB · 1536 × 1024 px")).toBeTruthy();
+    expect((screen.getByRole("img", { name: "Image preview" }) as HTMLImageElement).getAttribute("src")).toBe(VIEW.url);
+    await user.click(screen.getByRole("button", { name: "Remove Image" }));
+    expect(screen.queryByText(/1536 × 1024 px/)).toBeNull();
   });
 });

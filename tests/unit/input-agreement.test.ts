@@ -30,6 +30,19 @@ function probes(field: InputField): unknown[] {
   }
   if (field.kind === "enum") values.push(...(field.options ?? []), "not-an-option", 1, `${field.options?.[0]} `);
   if (field.kind === "boolean") values.push(false, "true", 0);
+  // Only `input:<uuid>` references: never a URL, however plausible.
+  if (field.kind === "image") {
+    values.push(
+      "input:0b7c4a52-3f1e-4c8e-9d6a-2b1f0e9c8a7d",
+      "input:0B7C4A52-3F1E-4C8E-9D6A-2B1F0E9C8A7D",
+      "https://replicate.delivery/pbxt/abc/input.png",
+      "https://api.replicate.com/v1/files/abc",
+      "data:image/png;base64,iVBORw0KGgo=",
+      "0b7c4a52-3f1e-4c8e-9d6a-2b1f0e9c8a7d",
+      "input:../../etc/passwd",
+      " input:0b7c4a52-3f1e-4c8e-9d6a-2b1f0e9c8a7d",
+    );
+  }
   if (field.kind === "string") {
     values.push("fine", "   ", "tab\tand\nnewline", "bell\u0007", "half \ud83d pair", "😀".repeat(2000), "x".repeat(2001), "x".repeat(2000), 42);
   }

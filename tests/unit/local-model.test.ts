@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalModel, FAIL_MESSAGE } from "@/lib/models/local-model";
-import { PNG_SIGNATURE } from "@/lib/models/png";
+import sharp from "sharp";
+import { encodePng, PNG_SIGNATURE } from "@/lib/models/png";
 import { LOCAL_MODEL_SCHEMA } from "@/lib/models/local-model-schema";
 import { parseProgress } from "@/lib/predictions/progress";
 import type { ModelPrediction } from "@/lib/predictions/types";
@@ -41,7 +42,7 @@ function run(draft: Draft = {}) {
 
 /** What the model records: its schema's defaults filled in, then what was sent. */
 function resolved(draft: Draft = {}) {
-  return { negative_prompt: "", num_outputs: 1, num_inference_steps: 30, guidance_scale: 7.5, ...input(draft) };
+  return { negative_prompt: "", num_outputs: 1, num_inference_steps: 30, guidance_scale: 7.5, prompt_strength: 0.8, ...input(draft) };
 }
 
 async function outputBytes(prediction: ModelPrediction, instance = model(), index = 0) {
@@ -343,5 +344,73 @@ describe("local preview model", () => {
       instance.openOutput({ ...running, status: "succeeded", output: [`local-model://${id}.png`] }, 0),
     ).rejects.toMatchObject({ code: "upstream_error" });
     expect(existsSync(path.join(dataDir, "local-model", "outputs", `${id}.png`))).toBe(false);
+  });
+});
+
+describe("local preview model, image to image", () => {
+  const W = 320;
+  const H = 256;
+  const flat = (rgb: [number, number, number], width = W, height = H) => {
+    const pixels = new Uint8Array(width * height * 3);
+    for (let i = 0; i < width * height; i++) pixels.set(rgb, i * 3);
+    return new Uint8Array(encodePng({ width, height, pixels }));
+  };
+  /** A mask: white (repaint) on the right half, black (keep) on the left. */
+  const halfMask = () => {
+    const pixels = new Uint8Array(W * H * 3);
+    for (let y = 0; y < H; y++) for (let x = W / 2; x < W; x++) pixels.fill(255, (y * W + x) * 3, (y * W + x) * 3 + 3);
+    return new Uint8Array(encodePng({ width: W, height: H, pixels }));
+  };
+  async function pixelsOf(prediction: ModelPrediction, instance: ReturnType<typeof model>) {
+    const { bytes } = await outputBytes(prediction, instance);
+    return new Uint8Array(await sharp(bytes).raw().toBuffer());
+  }
+  const meanOf = (pixels: Uint8Array, channel: number, from = 0, to = W) => {
+    let sum = 0;
+    let count = 0;
+    for (let y = 0; y < H; y++) for (let x = from; x < to; x++, count++) sum += pixels[(y * W + x) * 3 + channel];
+    return sum / count;
+  };
+
+  it("keeps input files by content in its own folder and answers with its own reference", async () => {
+    const instance = model();
+    const red = flat([250, 10, 10]);
+    const reference = await instance.uploadInputFile({ bytes: red, contentType: "image/png", filename: "image.png" });
+    expect(reference).toMatch(/^local-input:\/\/[0-9a-f]{64}\.png$/);
+    expect(await instance.uploadInputFile({ bytes: red, contentType: "image/png", filename: "again.png" })).toBe(reference);
+    expect(await readFile(path.join(dataDir, "local-model", "inputs", reference.slice("local-input://".length)))).toEqual(Buffer.from(red));
+    await expect(instance.uploadInputFile({ bytes: new TextEncoder().encode("not an image at all, just text"), contentType: "image/png", filename: "x.png" })).rejects.toMatchObject({
+      code: "invalid_input",
+    });
+  });
+
+  it("starts visibly from the given image: a red picture makes a red-dominated result", async () => {
+    const instance = model();
+    const image = await instance.uploadInputFile({ bytes: flat([250, 10, 10]), contentType: "image/png", filename: "image.png" });
+    const plain = await pixelsOf(await finished({ seed: 5, prompt: "a blue ocean" }, instance), instance);
+    const fromImage = await pixelsOf(await finished({ seed: 5, prompt: "a blue ocean", image }, instance), instance);
+    expect(meanOf(fromImage, 0) - meanOf(plain, 0)).toBeGreaterThan(40);
+    expect(meanOf(fromImage, 0)).toBeGreaterThan(meanOf(fromImage, 2));
+    // Same input, same picture: still deterministic.
+    expect(await pixelsOf(await finished({ seed: 5, prompt: "a blue ocean", image }, instance), instance)).toEqual(fromImage);
+  });
+
+  it("with a mask, keeps the image where the mask is black and paints where it is white", async () => {
+    const instance = model();
+    const image = await instance.uploadInputFile({ bytes: flat([250, 10, 10]), contentType: "image/png", filename: "image.png" });
+    const mask = await instance.uploadInputFile({ bytes: halfMask(), contentType: "image/png", filename: "mask.png" });
+    const out = await pixelsOf(await finished({ seed: 9, prompt: "a blue ocean", image, mask, prompt_strength: 1 }, instance), instance);
+    expect(meanOf(out, 0, 0, W / 2)).toBe(250);
+    expect(meanOf(out, 2, 0, W / 2)).toBe(10);
+    expect(meanOf(out, 0, W / 2, W)).toBeLessThan(200);
+  });
+
+  it("refuses a URL or an unknown file in place of its own references", async () => {
+    const instance = model();
+    await expect(instance.create(run({ image: "https://example.com/a.png" }))).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(instance.create(run({ image: `local-input://${"a".repeat(64)}.png` }))).rejects.toMatchObject({
+      code: "invalid_input",
+      fields: { image: ["Choose the image again."] },
+    });
   });
 });

@@ -15,6 +15,7 @@ export const POST = withUser(async ({ request, user, context }) => {
     input,
     limits: context.env.limits,
     webhookUrl: webhookUrlFor(context.env),
+    inputs: { backend: context.inputsFor(user), limits: context.env.inputs },
   });
   return json(view, { status: 201 });
 });
