@@ -28,21 +28,33 @@ export function crossOriginRefusal(request: Request, appUrl: string | undefined)
   return null;
 }
 
+/** What a route's body may be: JSON (the default), or the raw bytes of a PNG, JPEG or WebP image (an upload). */
+export type WriteBody = "json" | "image";
+
 /**
  * The one check every state-changing route handler passes (lib/http/with-user.ts):
- * same origin as above, and a JSON content type for any body. An HTML form
- * can send only text/plain, urlencoded or multipart bodies without a preflight,
- * so refusing them closes the form-post route even for a browser that sent
- * no Origin.
+ * same origin as above, and a JSON content type for any body (or an image type,
+ * for a route that takes an upload). An HTML form can send only text/plain,
+ * urlencoded or multipart bodies without a preflight, and neither JSON nor an
+ * image type is one of those, so refusing the rest closes the form-post route
+ * even for a browser that sent no Origin.
  */
-export function assertSameOriginWrite(request: Request, appUrl: string | undefined): void {
+export function assertSameOriginWrite(request: Request, appUrl: string | undefined, body: WriteBody = "json"): void {
   const refusal = crossOriginRefusal(request, appUrl);
   if (refusal) throw refusal;
   if (SAFE_METHODS.has(request.method)) return;
   const contentType = request.headers.get("content-type");
-  if (contentType !== null && !isJsonContentType(contentType)) {
-    throw new AppError("unsupported_media_type", "Send the body as JSON (content-type: application/json).");
-  }
+  if (contentType === null) return;
+  if (body === "image" && isImageContentType(contentType)) return;
+  if (body === "json" && isJsonContentType(contentType)) return;
+  throw new AppError(
+    "unsupported_media_type",
+    body === "image" ? "Send the image's bytes (content-type: image/png, image/jpeg or image/webp)." : "Send the body as JSON (content-type: application/json).",
+  );
+}
+
+function isImageContentType(value: string): boolean {
+  return /^image\/(png|jpeg|webp)\s*(;|$)/i.test(value);
 }
 
 export function isJsonContentType(value: string): boolean {

@@ -1,7 +1,7 @@
 import "server-only";
 import { getServerEnv } from "@/lib/env";
 import { errorResponse } from "@/lib/errors";
-import { assertSameOriginWrite } from "@/lib/http/same-origin";
+import { assertSameOriginWrite, type WriteBody } from "@/lib/http/same-origin";
 import type { SessionUser } from "@/lib/predictions/ports";
 import { requireUser, type AppContext } from "@/lib/server-context";
 
@@ -25,10 +25,13 @@ export type AuthedRequest<P> = {
  * they are called server to server, authenticated by a signature or a bearer
  * token rather than by cookies, so another site cannot make a browser forge them.
  */
-export function withUser<P = Record<string, never>>(handler: (args: AuthedRequest<P>) => Promise<Response>) {
+export function withUser<P = Record<string, never>>(
+  handler: (args: AuthedRequest<P>) => Promise<Response>,
+  { body = "json" }: { body?: WriteBody } = {},
+) {
   return async (request: Request, route: RouteContext<P>): Promise<Response> => {
     try {
-      assertSameOriginWrite(request, getServerEnv().appUrl);
+      assertSameOriginWrite(request, getServerEnv().appUrl, body);
       const { user, context } = await requireUser();
       return await handler({ request, user, context, params: await route.params });
     } catch (error) {

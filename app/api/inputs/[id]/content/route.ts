@@ -39,4 +39,4 @@ export const PUT = withUser<{ id: string }>(async ({ request, user, context, par
     await discardInput({ user, inputs, row });
     throw error;
   }
-});
+}, { body: "image" });
