@@ -175,7 +175,7 @@ it(`${POLLERS} people polling and ${GENERATORS} generating at once: no errors, n
     let image = null;
     while (performance.now() < deadline) {
       const view = await pollOnce(person, id);
-      image ??= view.image;
+      image ??= view.images[0] ?? null;
       if (image && generatorsDone && performance.now() - phaseStarted >= MIN_PHASE_MS) break;
       await sleep(POLL_INTERVAL_MS);
     }
@@ -191,8 +191,8 @@ it(`${POLLERS} people polling and ${GENERATORS} generating at once: no errors, n
         await sleep(POLL_INTERVAL_MS);
         view = await pollOnce(person, id);
         assert.ok(performance.now() < deadline, `${id} was not saved within the time limit`);
-      } while (!view.image);
-      saved.push({ person, ...(await verifyImage(person, id, view.image)) });
+      } while (view.images.length === 0);
+      saved.push({ person, ...(await verifyImage(person, id, view.images[0])) });
     }
   });
 
