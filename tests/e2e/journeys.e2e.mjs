@@ -8,7 +8,8 @@ import { after, before } from "node:test";
 import { setUp, tearDown } from "./support/app.mjs";
 import { axeSummary, writeAxeReport } from "./support/axe.mjs";
 
-before(setUp, { timeout: 240_000 });
+// `next build` runs in here: minutes on a machine that other work shares.
+before(setUp, { timeout: 600_000 });
 
 after(async () => {
   const summary = axeSummary();
