@@ -1,9 +1,11 @@
-// A Replicate-compatible server on loopback, for the benchmark only: creates
-// answer "starting", every read answers "succeeded" with one output, a PNG
-// served from memory (`large`, or `small` when the prompt contains "[small]").
-// The app reaches it through the official client with REPLICATE_BASE_URL, so
-// the save runs its real path: the output host check, the streamed download,
-// storage and the row.
+// The Replicate stand-in of the browser tests (tests/e2e/support/replicate-stand-in.mjs:
+// model schemas, create-time validation, the real prediction lifecycle), set up
+// for the benchmark: predictions finish at once, and every output is a PNG served
+// from memory (`large`, or `small` when the prompt contains "[small]"). The app
+// reaches it through the official client with REPLICATE_BASE_URL, so the save
+// runs its real path: the output host check, the streamed download, storage and
+// the row. /files/{name} serves the same bytes outside any prediction, for the
+// bench's plain download (names starting "small" get the small one).
 //
 // It runs in a process of its own (spawnReplicateStandIn), as Replicate is a
 // machine of its own: served from the bench's process, sending 10 MB would
@@ -12,9 +14,12 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { deflateSync } from "node:zlib";
+import { startReplicateStandIn } from "../tests/e2e/support/replicate-stand-in.mjs";
+
+/** REPLICATE_API_TOKEN for the app under test: the stand-in accepts no other. */
+export const BENCH_TOKEN = "bench-stand-in-token";
 
 /** A valid RGB PNG of random pixels (stored, not compressed), so its size is what it says. */
 export function noisePng(width, height) {
@@ -54,87 +59,15 @@ function crc32(bytes) {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
-const newId = () => Array.from(randomBytes(26), (byte) => ID_ALPHABET[byte % 36]).join("");
-
 /** Starts the stand-in on 127.0.0.1; `baseUrl` is what REPLICATE_BASE_URL should be. */
-export async function startReplicateStandIn({ large, small }) {
-  const predictions = new Map();
-  const outputs = new Map();
-  const counts = { creates: 0, reads: 0, downloads: 0 };
-  let origin = "";
-
-  const server = createServer((request, response) => {
-    const url = new URL(request.url, origin);
-    const send = (status, body) => {
-      const text = JSON.stringify(body);
-      response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-      response.end(text);
-    };
-    if (request.method === "POST" && url.pathname === "/v1/predictions") {
-      let body = "";
-      request.setEncoding("utf8");
-      request.on("data", (part) => (body += part));
-      request.on("end", () => {
-        counts.creates++;
-        const { input = {}, version = null } = JSON.parse(body || "{}");
-        const prediction = {
-          id: newId(),
-          model: "bench/stand-in",
-          version,
-          input,
-          logs: "",
-          output: null,
-          error: null,
-          status: "starting",
-          created_at: new Date().toISOString(),
-          started_at: null,
-          completed_at: null,
-        };
-        predictions.set(prediction.id, prediction);
-        outputs.set(`${prediction.id}.png`, String(input.prompt).includes("[small]") ? small : large);
-        send(201, prediction);
-      });
-      return;
-    }
-    const read = /^\/v1\/predictions\/([a-z0-9]+)$/.exec(url.pathname);
-    if (request.method === "GET" && read && predictions.has(read[1])) {
-      counts.reads++;
-      const now = new Date().toISOString();
-      send(200, {
-        ...predictions.get(read[1]),
-        status: "succeeded",
-        logs: "100%|██████████| 25/25\n",
-        output: [`${origin}/files/${read[1]}.png`],
-        started_at: now,
-        completed_at: now,
-      });
-      return;
-    }
-    const file = /^\/files\/([a-z0-9]+\.png)$/.exec(url.pathname);
-    if (request.method === "GET" && file) {
-      counts.downloads++;
-      // Any other name is the bench's own plain download of the same bytes.
-      const png = outputs.get(file[1]) ?? (file[1].startsWith("small") ? small : large);
-      response.writeHead(200, { "content-type": "image/png", "content-length": png.length });
-      response.end(png);
-      return;
-    }
-    send(404, { title: "Not found", detail: "The stand-in does not know this path.", status: 404 });
+export function startBenchStandIn({ large, small }) {
+  return startReplicateStandIn({
+    token: BENCH_TOKEN,
+    queueMs: 0,
+    runMs: 0,
+    outputFor: (run) => ({ bytes: String(run.input.prompt).includes("[small]") ? small : large, contentType: "image/png" }),
+    files: (name) => (name.startsWith("small") ? small : large),
   });
-
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  return {
-    origin,
-    baseUrl: `${origin}/v1`,
-    counts,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /**
@@ -168,7 +101,7 @@ export async function spawnReplicateStandIn({ large, small }) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [largeWidth, largeHeight, smallWidth, smallHeight] = process.argv.slice(2).map(Number);
   const large = noisePng(largeWidth, largeHeight);
-  const standIn = await startReplicateStandIn({ large, small: noisePng(smallWidth, smallHeight) });
+  const standIn = await startBenchStandIn({ large, small: noisePng(smallWidth, smallHeight) });
   process.once("SIGTERM", () => standIn.close().then(() => process.exit(0)));
   console.log(JSON.stringify({ origin: standIn.origin, baseUrl: standIn.baseUrl, largeBytes: large.length }));
 }

@@ -25,7 +25,7 @@ const { build, startServer } = await import("../tests/e2e/support/server.mjs");
 const { launchBrowser } = await import("../tests/e2e/support/browser.mjs");
 const { load, percentile } = await import("./http-load.mjs");
 const { jsBytesFor } = await import("./js-bytes.mjs");
-const { spawnReplicateStandIn } = await import("./replicate-stand-in.mjs");
+const { BENCH_TOKEN, spawnReplicateStandIn } = await import("./replicate-stand-in.mjs");
 const { measureSave, median } = await import("./save-memory.mjs");
 const { cpuSecondsOf, memoryOf, serverPid } = await import("./server-process.mjs");
 const { signUp } = await import("./session.mjs");
@@ -91,7 +91,7 @@ async function generateViaApi(baseUrl, cookieHeader, prompt) {
   const { id } = await created.json();
   for (let attempt = 0; attempt < 100; attempt++) {
     const view = await (await fetch(`${baseUrl}/api/replicate/${id}`, { headers })).json();
-    if (view.image) return id;
+    if (view.images?.length) return id;
     await pause(100);
   }
   throw new Error(`prediction ${id} was not saved`);
@@ -197,7 +197,7 @@ async function saveFigures(browser) {
   cleanups.push(standIn.close);
   const tempDir = mkdtempSync(path.join(os.tmpdir(), "sdxl-bench-"));
   cleanups.push(async () => rmSync(tempDir, { recursive: true, force: true }));
-  const env = { REPLICATE_API_TOKEN: "bench-stand-in-token", REPLICATE_BASE_URL: standIn.baseUrl, ...NO_LIMITS };
+  const env = { REPLICATE_API_TOKEN: BENCH_TOKEN, REPLICATE_BASE_URL: standIn.baseUrl, ...NO_LIMITS };
   return withServer(env, async ({ server, pid }) => {
     const [person] = await signUpMany(browser, server.baseUrl, 1);
     const save = await measureSave({ baseUrl: server.baseUrl, cookieHeader: person.cookieHeader, pid, standIn, largeBytes: standIn.largeBytes, tempDir, warmups: SAVE_WARMUPS, runs: SAVE_RUNS });

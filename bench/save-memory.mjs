@@ -37,8 +37,9 @@ export async function measureSave({ baseUrl, cookieHeader, pid, standIn, largeBy
     const started = performance.now();
     const { result: view, peak } = await sampleRssDuring(pid, async () => (await fetch(`${baseUrl}/api/replicate/${id}`, { headers })).json());
     const ms = performance.now() - started;
-    if (!view.image?.url) throw new Error(`the save did not complete: ${JSON.stringify(view).slice(0, 400)}`);
-    return { ms, growth: peak - before, imageUrl: view.image.url };
+    const image = view.images?.[0];
+    if (!image?.url) throw new Error(`the save did not complete: ${JSON.stringify(view).slice(0, 400)}`);
+    return { ms, growth: peak - before, imageUrl: image.url };
   }
 
   async function plainSave(size) {

@@ -19,7 +19,7 @@ export async function countStatusReads(page, { prompt = "status reads", quietMs 
     if (request.method() !== "GET" || !STATUS_PATH.test(new URL(response.url()).pathname)) return;
     const view = await response.json().catch(() => null);
     // Final for the page: a finished status, and for a success the saved image too.
-    if (view && FINAL.has(view.status) && (view.status !== "succeeded" || view.image)) finalAt ??= Date.now();
+    if (view && FINAL.has(view.status) && (view.status !== "succeeded" || view.images?.length)) finalAt ??= Date.now();
   });
 
   await page.getByLabel("Prompt", { exact: true }).fill(prompt);

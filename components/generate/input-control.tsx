@@ -170,7 +170,8 @@ function SliderControl({ field, value, onChange, ...common }: { id: string; erro
             onChange={(event) => onChange(event.target.value)}
             className="h-2 min-w-0 flex-1 cursor-pointer accent-(--color-foreground) disabled:cursor-not-allowed"
           />
-          <NumberBox control={control} field={field} value={value} onChange={onChange} className="w-24 shrink-0 tabular-nums" />
+          {/* Important: the control's own classes say w-full, which would otherwise win and squeeze the slider to nothing. */}
+          <NumberBox control={control} field={field} value={value} onChange={onChange} className="w-24! shrink-0 tabular-nums" />
         </div>
       )}
     </Field>

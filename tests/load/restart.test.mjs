@@ -69,5 +69,5 @@ it("an image that finished while no server was running is saved when the next on
 
   const polled = await (await fetch(`${server.baseUrl}/api/replicate/${id}`, { headers: { cookie: person.cookie } })).json();
   assert.equal(polled.status, "succeeded");
-  assert.equal(polled.image.url, `/api/files/${person.userId}/${id}.png`);
+  assert.deepEqual(polled.images.map((image) => image.url), [`/api/files/${person.userId}/${id}.png`]);
 });

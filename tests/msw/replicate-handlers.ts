@@ -2,7 +2,7 @@ import { http, HttpResponse, type HttpHandler } from "msw";
 import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { encodePng } from "@/lib/models/png";
-import { inputSchemaOf, type ModelFixture, type VersionBody } from "@/tests/fixtures/replicate-models";
+import type { ModelFixture, VersionBody } from "@/tests/fixtures/replicate-models";
 import {
   COMMUNITY_MODEL_BY_NAME,
   INVALID_VERSION,
@@ -12,6 +12,7 @@ import {
   outputsFor,
   validateLikeReplicate,
 } from "@/tests/support/replicate-rules.mjs";
+import { logsFor, seedFor, stepsOf, type Run } from "@/tests/support/replicate-runs.mjs";
 
 /**
  * Replicate's HTTP API as msw handlers, with the shapes its real answers have
@@ -70,50 +71,16 @@ export function testPng(width = 48, height = 32): Buffer {
 const TQDM_HALF = "Using seed: 4242\n  0%|          | 0/30 [00:00<?, ?it/s]\n 50%|█████     | 15/30 [00:02<00:02,  7.10it/s]";
 const TQDM_DONE = `${TQDM_HALF}\n100%|██████████| 30/30 [00:04<00:00,  7.12it/s]`;
 
-/** A tqdm progress line as diffusers and cog-flux print it (bar of 10 cells, eighth-block partials). */
-function tqdmLine(n: number, total: number): string {
-  if (n === 0) return `  0%|          | 0/${total} [00:00<?, ?it/s]`;
-  const fill = (n / total) * 10;
-  const full = Math.floor(fill);
-  const part = Math.floor((fill - full) * 8);
-  const bar = ("█".repeat(full) + (full < 10 && part > 0 ? " ▏▎▍▌▋▊▉"[part] : "")).padEnd(10);
-  return `${String(Math.floor((n / total) * 100)).padStart(3)}%|${bar}| ${n}/${total} [00:01<00:01,  7.12it/s]`;
-}
-
 /** What the emulator decided at create time for a prediction of a model fixture. */
-type Emulated = { fixture: ModelFixture; input: Record<string, unknown>; count: number; format: string; width: number; height: number; seed: number };
+type Emulated = Run & { format: string; width: number; height: number };
 
 const CONTENT_TYPES: Record<string, string> = { webp: "image/webp", jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png" };
 
-/**
- * Logs as the real model prints them, at half way and at the end:
- * - cog-sdxl (replicate/cog-sdxl predict.py): "Using seed: N", "Prompt: …", the mode, then diffusers' tqdm.
- * - cog-flux (replicate/cog-flux bfl_predictor.py / fp8/flux_pipeline.py): "Using seed: N" (a seed of 0
- *   or none becomes a random 16-bit one), tqdm with a total for go_fast (fp8), a bare "Nit" counter for
- *   bf16 (flux/sampling.py wraps a zip without total), then "Total safe images: n out of n".
- * - diffusers: tqdm only (sdxl-lightning: its Cog source is not public, so no seed line is claimed).
- * - none: closed API proxies (flux-1.1-pro, SD 3.5): no tqdm.
- */
-function logsFor(run: Emulated, done: boolean): string {
-  const properties = (inputSchemaOf(run.fixture).properties ?? {}) as Record<string, { default?: unknown }>;
-  const declared = (name: string) => Object.hasOwn(properties, name);
-  const valueOf = (name: string) => run.input[name] ?? properties[name]?.default;
-  const steps = declared("num_inference_steps") ? Number(valueOf("num_inference_steps")) : 0;
+/** Logs at half way and at the end, as the real model prints them (tests/support/replicate-runs.mjs). */
+function logsAt(run: Emulated, done: boolean): string {
+  const steps = stepsOf(run.fixture, run.input);
   const half = Math.floor(steps / 2);
-  const bars = (done ? [0, half, steps] : [0, half]).map((n) => tqdmLine(n, steps));
-  switch (run.fixture.logs) {
-    case "cog-sdxl":
-      return [`Using seed: ${run.seed}`, `Prompt: ${String(valueOf("prompt") ?? "")}`, "txt2img mode", ...bars].join("\n");
-    case "cog-flux": {
-      const counter = valueOf("go_fast") === false ? (done ? [0, half, steps] : [0, half]).map((n) => `${n}it [00:0${n ? 1 : 0}, ${n ? " 3.12it/s" : "?it/s"}]`) : bars;
-      const tail = done ? [`Total safe images: ${run.count} out of ${run.count}`] : [];
-      return [`Using seed: ${run.seed}`, ...counter, ...tail].join("\n");
-    }
-    case "diffusers":
-      return bars.join("\n");
-    default:
-      return "";
-  }
+  return logsFor(run, done ? [0, half, steps] : [0, half], done);
 }
 
 export function createReplicateApi(
@@ -151,7 +118,7 @@ export function createReplicateApi(
   function advance(prediction: FakePrediction) {
     if (prediction.status === "starting") {
       const run = emulated.get(prediction.id);
-      Object.assign(prediction, { status: "processing", started_at: new Date().toISOString(), logs: run ? logsFor(run, false) : TQDM_HALF });
+      Object.assign(prediction, { status: "processing", started_at: new Date().toISOString(), logs: run ? logsAt(run, false) : TQDM_HALF });
     } else if (prediction.status === "processing") succeed(prediction);
   }
 
@@ -162,7 +129,7 @@ export function createReplicateApi(
       Object.assign(prediction, {
         status: "succeeded",
         started_at: prediction.started_at ?? new Date().toISOString(),
-        logs: logsFor(run, true),
+        logs: logsAt(run, true),
         output: run.fixture.outputShape === "string" ? urls[0] : urls,
         completed_at: new Date().toISOString(),
         metrics: { image_count: run.count, predict_time: 4.2, total_time: 5.1 },
@@ -271,9 +238,7 @@ export function createReplicateApi(
     if (!checked.ok) return HttpResponse.json(checked.body, { status: checked.status });
     const { count, format } = outputsFor(fixture, checked.input);
     const { width, height } = outputSizeFor(fixture, checked.input);
-    const sent = checked.input.seed;
-    // cog-flux replaces a falsy seed (none or 0); cog-sdxl only a missing one.
-    const seed = typeof sent === "number" && (sent !== 0 || fixture.logs !== "cog-flux") ? sent : Math.floor(Math.random() * 65536);
+    const seed = seedFor(fixture, checked.input);
     const prediction = addPrediction({
       model: fixture.ref,
       version: shownVersion,

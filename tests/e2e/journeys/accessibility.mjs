@@ -61,7 +61,8 @@ describe("accessibility", () => {
     });
 
     await step("generate: done", async () => {
-      await waitForLoadedImage(page.getByRole("region", { name: "Generation status" }).getByRole("img"));
+      const panel = page.getByRole("region", { name: "Generation status" });
+      await waitForLoadedImage(panel.getByRole("img", { name: "a quiet harbour at night, lanterns on the water", exact: true }));
       await audit(page, "generate-done");
     });
 

@@ -85,7 +85,7 @@ describe("accounts", () => {
     const stranger = await newPerson(t);
     await stranger.step("the second person signs up", () => signUp(stranger.page, "stranger@example.com"));
     await stranger.step("every URL of the first's image and prediction answers 404", async () => {
-      const url = made.image.url;
+      const url = made.images[0].url;
       const statuses = await stranger.page.evaluate(
         async ({ id, url }) => {
           const status = async (input, init) => (await fetch(input, init)).status;

@@ -2,7 +2,7 @@
 // with and without JavaScript, and the README's two screenshots.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { assertNoPageErrors, createImages, holdPolling, newPerson, promptBox, settle, signUp, waitForProgress } from "../support/app.mjs";
+import { assertNoPageErrors, createImages, holdPolling, newPerson, promptBox, settle, signUp, waitForLoadedImage, waitForProgress } from "../support/app.mjs";
 
 const OLDEST = "a snow-covered pagoda at first light";
 const PROMPTS = [
@@ -95,7 +95,8 @@ describe("a full gallery", () => {
 
     await step("the generate page, mid-generation, for the README", async () => {
       await page.goto("/dashboard/generate");
-      await promptBox(page).fill("a lighthouse on a basalt cliff at dusk, volumetric light, 35mm film");
+      const prompt = "a lighthouse on a basalt cliff at dusk, volumetric light, 35mm film";
+      await promptBox(page).fill(prompt);
       await page.getByRole("button", { name: "Generate", exact: true }).click();
       await waitForProgress(page, 35);
       const release = await holdPolling(page);
@@ -104,7 +105,7 @@ describe("a full gallery", () => {
       await settle(page);
       await shot("readme-generate", { fullPage: false });
       await release();
-      await page.getByRole("region", { name: "Generation status" }).getByRole("img").waitFor({ timeout: 20_000 });
+      await waitForLoadedImage(page.getByRole("region", { name: "Generation status" }).getByRole("img", { name: prompt, exact: true }));
     });
 
     assertNoPageErrors(person);

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { app, assertNoPageErrors, newPerson, promptBox, signUp, waitForLoadedImage } from "../support/app.mjs";
+import { app, assertNoPageErrors, detailsOf, newPerson, promptBox, signUp, waitForLoadedImage } from "../support/app.mjs";
 
 /** Where local mode keeps an image and its thumbnail, from its /api/files URL. */
 function filesOf(url) {
@@ -127,10 +127,16 @@ describe("making an image", () => {
       const full = await waitForLoadedImage(dialog.getByRole("img", { name: prompt }));
       assert.equal(full.naturalWidth, 1024);
       assert.doesNotMatch(full.src, /\?w=/);
-      const text = await dialog.textContent();
-      for (const expected of ["1024 × 1024", "local-preview", "Steps", "Guidance", "Created"]) assert.ok(text.includes(expected), expected);
+      const details = await detailsOf(dialog);
+      assert.equal(details.Model, "Local preview model");
+      assert.equal(details.Size, "1024 × 1024");
+      // The settings it was made with, named after the model's inputs, defaults included.
+      assert.equal(details["Num inference steps"], "30");
+      assert.equal(details["Guidance scale"], "7.5");
+      assert.ok(details.Created, "the date it was made");
+      assert.match(details.Seed, /^\d+$/);
       await shot("05-image-details");
-      return (await dialog.locator("dt", { hasText: "Seed" }).locator("xpath=following-sibling::dd[1]").textContent()).trim();
+      return details.Seed;
     });
 
     await step("copy the prompt", async () => {

@@ -1,5 +1,7 @@
-// What every journey shares: one build, one server and one browser per run, and
-// small helpers that act the way a person does (labels and roles, not selectors).
+// What every journey shares: one build, one browser and one local-mode server per
+// run (journeys that need another configuration start their own on the same
+// build: see serveWith), and small helpers that act the way a person does
+// (labels and roles, not selectors).
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -13,8 +15,20 @@ export const app = { server: null, browser: null };
 
 export async function setUp() {
   build();
-  app.server = await startServer();
+  app.server = await openedServer();
   app.browser = await launchBrowser();
+}
+
+/**
+ * `next start`, once its database is open: the first session check opens (and on
+ * a fresh data folder creates) the embedded database, which takes seconds on a
+ * busy machine; done here, it counts against the set-up, not a journey's sign-up.
+ */
+async function openedServer(env) {
+  const server = await startServer(env);
+  const probe = await fetch(`${server.baseUrl}/api/replicate/startup-probe`);
+  if (probe.status !== 401) throw new Error(`the start-up probe answered ${probe.status}:\n${server.output()}`);
+  return server;
 }
 
 export async function tearDown() {
@@ -22,6 +36,24 @@ export async function tearDown() {
   // The server's own log, for reading beside a failure's screenshot.
   if (app.server) writeFileSync(path.join(ARTIFACTS, "server.log"), app.server.output());
   await app.server?.stop();
+}
+
+/**
+ * Another `next start` on the same build, with `env` on top of the usual (e.g.
+ * Replicate models): everything but NEXT_PUBLIC_* is read when the server starts,
+ * so one build serves every configuration. Stop it with stopServer(), which keeps
+ * its log beside the screenshots as server-<name>.log.
+ */
+export async function serveWith(name, env) {
+  const server = await openedServer(env);
+  server.name = name;
+  return server;
+}
+
+export async function stopServer(server) {
+  if (!server) return;
+  writeFileSync(path.join(ARTIFACTS, `server-${server.name}.log`), server.output());
+  await server.stop();
 }
 
 export function slug(text) {
@@ -33,9 +65,9 @@ export function slug(text) {
  * error. `step` names a part of the journey, so a failure says which part failed and
  * leaves a screenshot named after it; a failed test without steps leaves one too.
  */
-export async function newPerson(t, { width = 1280, height = 900, javaScriptEnabled = true, storageState } = {}) {
+export async function newPerson(t, { width = 1280, height = 900, javaScriptEnabled = true, storageState, server = app.server } = {}) {
   const context = await app.browser.newContext({
-    baseURL: app.server.baseUrl,
+    baseURL: server.baseUrl,
     viewport: { width, height },
     javaScriptEnabled,
     acceptDownloads: true,
@@ -99,10 +131,30 @@ export function statusLine(page) {
   return page.getByRole("region", { name: "Generation status" }).locator("[aria-live]").first();
 }
 
+/**
+ * Waits until the locator finds an <img> that has loaded, and answers what it shows.
+ * The locator is asked again each time: a placeholder (role="img") may stand where
+ * the image will be, and is replaced by it.
+ */
 export async function waitForLoadedImage(locator, timeout = 20_000) {
   await locator.waitFor({ timeout });
-  await locator.page().waitForFunction((img) => img.complete && img.naturalWidth > 0, await locator.elementHandle(), { timeout });
-  return locator.evaluate((img) => ({ src: img.currentSrc || img.src, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight }));
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const loaded = await locator
+      .evaluate((img) =>
+        img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0
+          ? { src: img.currentSrc || img.src, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight }
+          : null,
+      )
+      .catch((error) => {
+        // Gone between two looks (re-rendered): look again. Anything else (two matches) is the test's mistake.
+        if (/strict mode violation/.test(error.message)) throw error;
+        return null;
+      });
+    if (loaded) return loaded;
+    if (Date.now() > deadline) throw new Error(`no loaded image for ${locator} within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**
@@ -129,7 +181,7 @@ export async function createImages(page, prompts, { seed } = {}) {
         created.map(async ({ id }) => {
           for (;;) {
             const view = await (await fetch(`/api/replicate/${id}`, { cache: "no-store" })).json();
-            if (view.image) return view;
+            if (view.status === "succeeded" && view.images.length >= view.expectedImages) return view;
             if (view.status === "failed" || Date.now() > deadline) throw new Error(`prediction ${id}: ${view.status} ${view.error ?? ""}`);
             await new Promise((resolve) => setTimeout(resolve, 400));
           }
@@ -178,6 +230,15 @@ export async function settle(page) {
         .filter((animation) => animation instanceof CSSTransition)
         .map((animation) => animation.finished.catch(() => {})),
     );
+  });
+}
+
+/** The image dialog's details list as { term: text }, e.g. { Size: "1344 × 768" }. */
+export function detailsOf(dialog) {
+  return dialog.locator("dl").evaluate((list) => {
+    const details = {};
+    for (const term of list.querySelectorAll("dt")) details[term.textContent.trim()] = term.nextElementSibling?.textContent.trim() ?? "";
+    return details;
   });
 }
 

@@ -31,10 +31,15 @@ function freePort() {
   });
 }
 
-/** Starts `next start` (the node binary directly, so stopping it by pid stops the server). */
+/**
+ * Starts `next start` (the node binary directly, so stopping it by pid stops the
+ * server) on a fresh data folder, which stop() removes; or on `env.DATA_DIR`,
+ * which is the caller's to remove.
+ */
 export async function startServer(env = {}) {
   const port = await freePort();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "sdxl-e2e-"));
+  const ownDataDir = env.DATA_DIR ? null : mkdtempSync(path.join(os.tmpdir(), "sdxl-e2e-"));
+  const dataDir = env.DATA_DIR ?? ownDataDir;
   const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
@@ -75,7 +80,7 @@ export async function startServer(env = {}) {
     async stop() {
       child.kill("SIGTERM");
       await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
 }
