@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { after, before, it } from "node:test";
-import { build, startServer } from "../e2e/support/server.mjs";
+import { build, nextClientAddress, startServer } from "../e2e/support/server.mjs";
 
 const POLLERS = 50;
 const GENERATORS = 10;
@@ -83,7 +83,12 @@ async function signUp(email) {
   }
   data.set("email", email);
   data.set("password", PASSWORD);
-  const { response } = await timed("sign up", "/signup", { method: "POST", body: data, headers: { origin: server.baseUrl } });
+  const { response } = await timed("sign up", "/signup", {
+    method: "POST",
+    body: data,
+    // Each person from their own address, as behind a proxy (see startServer's TRUSTED_PROXIES).
+    headers: { origin: server.baseUrl, "x-forwarded-for": nextClientAddress() },
+  });
   assert.equal(response.status, 303, `sign-up of ${email} redirects`);
   const cookie = response.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
   assert.match(cookie, /sdxl-session=/);

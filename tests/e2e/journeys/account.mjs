@@ -37,7 +37,7 @@ describe("accounts", () => {
     await step("the gallery is closed to a signed-out visit", async () => {
       await page.goto("/dashboard");
       await page.waitForURL("**/login?next=%2Fdashboard");
-      assert.equal(await page.evaluate(async () => (await fetch("/api/replicate", { method: "POST", body: "{}" })).status), 401);
+      assert.equal(await page.evaluate(async () => (await fetch("/api/replicate", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status), 401);
     });
     await step("sign in and find the image again", async () => {
       await signIn(page, email);

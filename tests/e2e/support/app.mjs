@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { ARTIFACTS, launchBrowser, screenshot } from "./browser.mjs";
-import { build, startServer } from "./server.mjs";
+import { build, nextClientAddress, startServer } from "./server.mjs";
 
 export const PASSWORD = "correct horse battery";
 
@@ -71,6 +71,7 @@ export async function newPerson(t, { width = 1280, height = 900, javaScriptEnabl
     viewport: { width, height },
     javaScriptEnabled,
     acceptDownloads: true,
+    extraHTTPHeaders: { "x-forwarded-for": nextClientAddress() },
     // Another person's cookies: the same person in a second browser.
     ...(storageState ? { storageState } : {}),
   });

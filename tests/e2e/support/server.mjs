@@ -36,6 +36,14 @@ function freePort() {
  * server) on a fresh data folder, which stop() removes; or on `env.DATA_DIR`,
  * which is the caller's to remove.
  */
+let clientCount = 0;
+
+/** A distinct client address per test person, from 198.18.0.0/15 (the range set aside for benchmarks). */
+export function nextClientAddress() {
+  clientCount += 1;
+  return `198.18.${(clientCount >> 8) & 255}.${clientCount & 255}`;
+}
+
 export async function startServer(env = {}) {
   const port = await freePort();
   const ownDataDir = env.DATA_DIR ? null : mkdtempSync(path.join(os.tmpdir(), "sdxl-e2e-"));
@@ -52,6 +60,10 @@ export async function startServer(env = {}) {
       // a page of them); the limits themselves are covered by the integration tests.
       RATE_LIMIT_CREATES_PER_MINUTE: "200",
       RATE_LIMIT_CONCURRENT: "40",
+      // Every test person connects from 127.0.0.1; as behind a real proxy, each
+      // says where they come from (nextClientAddress), so the per-address sign-up
+      // and sign-in limits see many people, not one address signing up dozens.
+      TRUSTED_PROXIES: "127.0.0.1",
       ...env,
     },
   });
