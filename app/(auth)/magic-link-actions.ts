@@ -5,7 +5,7 @@ import { signInSchema } from "@/lib/auth/credentials-schema";
 import { safeNextPath } from "@/lib/auth/safe-next-path";
 import { getServerEnv } from "@/lib/env";
 import { asAppError } from "@/lib/errors";
-import { authError } from "@/lib/supabase/errors";
+import { authError } from "@/lib/supabase/auth-errors";
 import { createSupabaseServerClient } from "@/lib/supabase/server";
 
 /** What the magic-link form renders; returned by sendMagicLink. */

@@ -4,7 +4,7 @@ import { NextResponse } from "next/server";
 import { safeNextPath } from "@/lib/auth/safe-next-path";
 import { getServerEnv } from "@/lib/env";
 import type { TypedSupabaseClient } from "@/lib/supabase/client-options";
-import { isAuthUnavailable } from "@/lib/supabase/errors";
+import { isAuthUnavailable } from "@/lib/supabase/auth-errors";
 import { createSupabaseServerClient } from "@/lib/supabase/server";
 
 /** Why an email link did not sign anyone in; the login page turns these codes into words. */

@@ -3,7 +3,7 @@ import type { User } from "@supabase/supabase-js";
 import { EmailConfirmationRequired, type AuthService, type CookieJar } from "@/lib/auth/auth-service";
 import type { SessionUser } from "@/lib/predictions/ports";
 import type { SupabaseConfig, SupabaseRuntimeOptions } from "@/lib/supabase/client-options";
-import { authError, isAuthUnavailable } from "@/lib/supabase/errors";
+import { authError, isAuthUnavailable } from "@/lib/supabase/auth-errors";
 import { createSupabaseClientForCookies } from "@/lib/supabase/server";
 
 /**
