@@ -4,6 +4,7 @@ import { createLocalAuth } from "@/lib/local/local-auth";
 import { closeDatabase, getDatabase, type DbIdentity } from "@/lib/local/database";
 import { createLocalFileStore } from "@/lib/local/local-files";
 import { createLocalRowStore } from "@/lib/local/local-rows";
+import { purgeLocalUserFiles } from "@/lib/local/purge-user-files";
 import { createLocalSchemaStore } from "@/lib/local/local-schema-store";
 import { loadSigningKey } from "@/lib/local/session-token";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
@@ -28,6 +29,7 @@ export async function createLocalBackend(
     backendFor: (user: SessionUser) => bind({ kind: "user", user }).backend,
     serviceBackend: () => bind({ kind: "service" }).backend,
     schemaStore: () => createLocalSchemaStore(db),
+    purgeUserFiles: (user: SessionUser) => purgeLocalUserFiles({ db, dataDir: config.dataDir, userId: user.id }),
     openFile: (user: SessionUser, path: string) => bind({ kind: "user", user }).files.open({ path }),
     close: () => closeDatabase(config.dataDir),
   };
