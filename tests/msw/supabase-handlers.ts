@@ -382,7 +382,10 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
       if (identity.role !== "authenticated") return authFailure(403, "bad_jwt", "invalid JWT");
       const scope = new URL(request.url).searchParams.get("scope") ?? "global";
       for (const entry of refreshTokens.values()) {
-        if (entry.userId === identity.sub && (scope === "global" || entry.sessionId === identity.sessionId)) endedSessions.add(entry.sessionId);
+        if (entry.userId !== identity.sub) continue;
+        const mine = entry.sessionId === identity.sessionId;
+        // internal/api/logout.go: global ends all, local this one, others all but this one.
+        if (scope === "global" || (scope === "local" && mine) || (scope === "others" && !mine)) endedSessions.add(entry.sessionId);
       }
       return new HttpResponse(null, { status: 204 });
     }),
