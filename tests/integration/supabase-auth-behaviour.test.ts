@@ -25,7 +25,7 @@ vi.mock("next/headers", () => ({
 }));
 const { createSupabaseBackend } = await import("@/lib/supabase/supabase-backend");
 const { resetRefreshCooldownForTests } = await import("@/lib/supabase/refresh-guard");
-const { signIn, signUp } = await import("@/app/(auth)/actions");
+const { signUp } = await import("@/app/(auth)/actions");
 const { proxy } = await import("@/proxy");
 
 const password = "correct horse battery";
