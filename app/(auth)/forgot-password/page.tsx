@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { connection } from "next/server";
 import { ForgotPasswordForm } from "@/components/auth/forgot-password-form";
 import { Brand } from "@/components/brand";
 import { getServerEnv } from "@/lib/env";
@@ -7,7 +8,9 @@ import { requestPasswordReset } from "../actions";
 
 export const metadata: Metadata = { title: "Forgot password" };
 
-export default function ForgotPasswordPage() {
+export default async function ForgotPasswordPage() {
+  // Rendered per request: what it says depends on the running server's backend, not the build's.
+  await connection();
   const local = getServerEnv().backend.kind === "local";
   return (
     <main className="mx-auto flex min-h-dvh max-w-sm flex-col justify-center gap-6 px-6 py-16">

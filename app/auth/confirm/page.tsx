@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { connection } from "next/server";
 import { Brand } from "@/components/brand";
 import { Button } from "@/components/ui/button";
 import { safeNextPath } from "@/lib/auth/safe-next-path";
@@ -18,6 +19,8 @@ type ConfirmParams = { token_hash?: string; type?: string; next?: string };
  * cookie from before, so it works on any device.
  */
 export default async function ConfirmPage({ searchParams }: { searchParams: Promise<ConfirmParams> }) {
+  // Rendered per request: the backend is the running server's, not the build's.
+  await connection();
   if (getServerEnv().backend.kind !== "supabase") notFound();
   const { token_hash: tokenHash, type, next } = await searchParams;
   const recovery = type === "recovery";
