@@ -23,12 +23,25 @@ export async function proxy(request: NextRequest) {
 
   // Loaded only in Supabase mode, so local mode never evaluates supabase-js here.
   const { updateSupabaseSession } = await import("@/lib/supabase/proxy-session");
-  const { response, claims } = await updateSupabaseSession(request, supabase);
+  const { response, claims, refreshRateLimited } = await updateSupabaseSession(request, supabase);
+  // Auth refused to refresh for now (rate limited): the person is still signed
+  // in, and their cookies are kept; ask them to retry instead of signing them out.
+  if (!claims && refreshRateLimited !== null) return busy(request, refreshRateLimited);
   if (claims || !isProtected(request)) return response;
   const redirect = NextResponse.redirect(loginUrl(request));
   // Keep whatever the refresh wrote (e.g. cleared cookies of a dead session).
   for (const cookie of response.cookies.getAll()) redirect.cookies.set(cookie);
   return redirect;
+}
+
+function busy(request: NextRequest, retryAfter: number): NextResponse {
+  const headers = { "retry-after": String(retryAfter), "cache-control": "no-store" };
+  const message = "Sign-in is busy for a moment. You are still signed in; try again in a few seconds.";
+  if (request.nextUrl.pathname.startsWith("/api/") || request.method !== "GET") {
+    return NextResponse.json({ error: { code: "upstream_unavailable", message } }, { status: 503, headers });
+  }
+  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${retryAfter}"><title>One moment</title></head><body><main><h1>One moment</h1><p>${message} This page reloads by itself.</p></main></body></html>`;
+  return new NextResponse(page, { status: 503, headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
 }
 
 function isProtected(request: NextRequest): boolean {

@@ -11,6 +11,7 @@ export type SiteHeaderProps = {
 const NAV = [
   { href: "/dashboard/generate", label: "Generate" },
   { href: "/dashboard", label: "Gallery" },
+  { href: "/dashboard/account", label: "Account" },
 ] as const;
 
 /**

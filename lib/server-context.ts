@@ -29,6 +29,8 @@ export type BackendRuntime = {
   serviceInputs(): InputBackend;
   /** Where model schemas read from Replicate are kept, so they outlive the process. */
   schemaStore(): SchemaStore;
+  /** Removes every file the person stored, in every bucket (account deletion). */
+  purgeUserFiles(user: SessionUser): Promise<void>;
   /** Local mode serves its own files; cloud mode hands out signed URLs instead. */
   openFile?(user: SessionUser, path: string): Promise<ServedFile | null>;
   /** Releases what the backend holds open (the embedded database); used by tests and scripts. */

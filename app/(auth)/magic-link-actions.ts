@@ -1,12 +1,13 @@
 "use server";
 
-import { headers } from "next/headers";
+import { cookies, headers } from "next/headers";
+import { clientAddressFrom } from "@/lib/auth/client-address";
 import { signInSchema } from "@/lib/auth/credentials-schema";
+import { requestOrigin } from "@/lib/auth/request-origin";
 import { safeNextPath } from "@/lib/auth/safe-next-path";
 import { getServerEnv } from "@/lib/env";
 import { asAppError } from "@/lib/errors";
-import { authError } from "@/lib/supabase/errors";
-import { createSupabaseServerClient } from "@/lib/supabase/server";
+import { getAppContext } from "@/lib/server-context";
 
 /** What the magic-link form renders; returned by sendMagicLink. */
 export type MagicLinkState = {
@@ -37,23 +38,15 @@ export async function sendMagicLink(_previous: MagicLinkState, formData: FormDat
   const callback = new URL("/auth/callback", origin);
   callback.searchParams.set("next", safeNextPath(formData.get("next")));
 
-  const client = await createSupabaseServerClient(env.backend, { secureCookies: origin.startsWith("https://"), appUrl: env.appUrl });
-  const { error } = await client.auth.signInWithOtp({ email: parsed.data.email, options: { emailRedirectTo: callback.href } });
-  if (error) return { email, error: asAppError(authError(error, "send magic link")).message };
+  const { auth } = await getAppContext();
+  try {
+    await auth.sendSignInLink?.({ email: parsed.data.email, redirectTo: callback.href }, await cookies(), {
+      clientAddress: clientAddressFrom(await headers(), env.trustedProxies),
+      origin,
+    });
+  } catch (error) {
+    const appError = asAppError(error);
+    return { email, error: appError.message, ...(appError.fields?.email ? { fields: { email: appError.fields.email } } : {}) };
+  }
   return { email: parsed.data.email, sent: true };
-}
-
-/**
- * This request's origin, for the link in the email when APP_URL is not set.
- * Next accepts a server action only when its Origin matches the host, and
- * Supabase sends links only to the project's allowed redirect URLs, so a forged
- * header cannot point the email elsewhere.
- */
-async function requestOrigin(): Promise<string> {
-  const incoming = await headers();
-  const origin = incoming.get("origin");
-  if (origin) return origin;
-  const host = incoming.get("x-forwarded-host") ?? incoming.get("host") ?? "localhost:3000";
-  const protocol = incoming.get("x-forwarded-proto") ?? (host.startsWith("localhost") ? "http" : "https");
-  return `${protocol}://${host}`;
 }

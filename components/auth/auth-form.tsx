@@ -5,7 +5,7 @@ import { useActionState, useEffect, useId, useRef } from "react";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
-import { MIN_PASSWORD_LENGTH } from "@/lib/auth/password-rules";
+import { MIN_PASSWORD_LENGTH, PASSWORD_HINT } from "@/lib/auth/password-rules";
 import type { AuthFormState } from "@/lib/auth/form-state";
 
 export type AuthFormProps = {
@@ -56,7 +56,6 @@ export function AuthForm({ mode, action, next }: AuthFormProps) {
     <div className="space-y-6">
       <form action={formAction} noValidate className="space-y-4">
         {state.error ? <Notice tone="error" role="alert" title={state.error} /> : null}
-        {state.notice ? <Notice role="status" title={state.notice} /> : null}
         {state.notice ? <Notice tone="info" role="status" title={state.notice} /> : null}
         {next ? <input type="hidden" name="next" value={next} /> : null}
 
@@ -83,8 +82,8 @@ export function AuthForm({ mode, action, next }: AuthFormProps) {
           id={`${id}-password`}
           label="Password"
           error={state.fields?.password}
-          // The error already says it when the password is too short.
-          hint={mode === "sign-up" && !state.fields?.password ? `At least ${MIN_PASSWORD_LENGTH} characters.` : undefined}
+          // The error already says it when the password is too short or too long.
+          hint={mode === "sign-up" && !state.fields?.password ? PASSWORD_HINT : undefined}
         >
           {(control) => (
             <input
@@ -104,6 +103,13 @@ export function AuthForm({ mode, action, next }: AuthFormProps) {
         </Button>
       </form>
 
+      {mode === "sign-in" ? (
+        <p className="text-center text-sm">
+          <Link href="/forgot-password" className="font-medium text-foreground underline underline-offset-4 hover:text-accent">
+            Forgot password?
+          </Link>
+        </p>
+      ) : null}
       <p className="text-center text-sm text-muted">
         {copy.switchPrompt}{" "}
         <Link href={switchHref} className="font-medium text-foreground underline underline-offset-4 hover:text-accent">

@@ -2,7 +2,7 @@
  * What a Supabase project has before any of our migrations run, recreated in a
  * fresh PGlite database so supabase/migrations/*.sql run on it unchanged: the
  * API roles, auth.users with auth.uid()/role()/jwt(), the storage schema with
- * storage.foldername(), Supabase's default privileges, and the table where the
+ * storage.foldername(), and the table where the
  * Supabase CLI records applied migrations. Shapes follow supabase/auth and
  * supabase/storage, trimmed to the columns this app uses.
  */
@@ -23,11 +23,10 @@ $$;
 
 grant usage on schema public to anon, authenticated, service_role;
 
--- Supabase grants everything on new public objects to the API roles and leaves
--- the real access control to row-level security (and to revokes in migrations).
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+-- No default privileges on new public tables: Supabase stopped granting them
+-- to the API roles in 2026, so every migration GRANTs what it needs. Keeping
+-- none here makes a migration that forgets fail in local tests as it would on
+-- Supabase. (Functions are still executable by PUBLIC, as Postgres makes them.)
 
 -- auth ---------------------------------------------------------------------
 

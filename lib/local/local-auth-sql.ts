@@ -43,4 +43,12 @@ create table if not exists local_auth.session_generations (
   user_id uuid primary key references auth.users (id) on delete cascade,
   generation integer not null
 );
+
+-- Password reset links (local mode writes them to the server's log): only a
+-- hash of the token is kept, and a link works once, for an hour.
+create table if not exists local_auth.password_resets (
+  token_hash text primary key,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  expires_at timestamptz not null
+);
 `;

@@ -11,7 +11,8 @@ import {
 } from "@/lib/local/session-token";
 import { createSessionRevocation } from "@/lib/local/session-revocation";
 import { createSignInThrottle } from "@/lib/local/sign-in-throttle";
-import { createUser, verifyCredentials } from "@/lib/local/users";
+import { consumePasswordReset, createPasswordReset } from "@/lib/local/password-resets";
+import { changePassword, createUser, deleteUser, verifyCredentials } from "@/lib/local/users";
 import type { SessionUser } from "@/lib/predictions/ports";
 
 export function createLocalAuth({
@@ -75,6 +76,45 @@ export function createLocalAuth({
     async signOut(cookies) {
       const claims = await verifiedSession(cookies);
       if (claims) await sessions.revoke(claims);
+      cookies.delete(SESSION_COOKIE);
+    },
+    async requestPasswordReset({ email }, _cookies, request) {
+      // Counted like an email sent, per address and per email, whether or not there is an account.
+      await throttle.beginSignUp({ address: request.clientAddress, email, what: "email" });
+      const token = await createPasswordReset(db, { email });
+      // Local mode sends no email: the link goes to the server's log, for
+      // whoever runs it. The answer to the browser is the same either way.
+      if (token) {
+        const link = new URL("/reset-password", request.origin);
+        link.searchParams.set("token", token);
+        console.info(`[local auth] Password reset link for ${email.trim().toLowerCase()} (valid 1 hour, once): ${link.href}`);
+      }
+    },
+    async resetPassword({ token, password }, cookies) {
+      const user = token ? await consumePasswordReset(db, { token }) : null;
+      if (!user) throw new AppError("unauthorized", "That reset link has expired or was already used. Ask for a new one.");
+      // Ends every session the person had (a reset usually means a lost or leaked password).
+      await changePassword(db, { userId: user.id, password });
+      await startSession(user, cookies);
+      return user;
+    },
+    async changePassword({ currentPassword, newPassword }, cookies, request) {
+      const claims = await verifiedSession(cookies);
+      if (!claims || !(await sessions.isActive(claims))) throw new AppError("unauthorized", "Sign in to continue.");
+      const attempt = await throttle.begin({ email: claims.user.email, address: request?.clientAddress });
+      if (!(await verifyCredentials(db, { email: claims.user.email, password: currentPassword }))) {
+        throw new AppError("invalid_input", "Your current password is not right.", { fields: { currentPassword: ["Your current password is not right."] } });
+      }
+      await attempt.succeeded();
+      // Every session ends, this one too; this browser gets a new one at once.
+      await changePassword(db, { userId: claims.user.id, password: newPassword });
+      sessions.forgetCached();
+      await startSession(claims.user, cookies);
+    },
+    async deleteAccount(user, cookies) {
+      await deleteUser(db, { userId: user.id, email: user.email });
+      // Answers cached on this server would accept the person's sessions for a few more seconds.
+      sessions.forgetCached();
       cookies.delete(SESSION_COOKIE);
     },
   };

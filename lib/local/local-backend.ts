@@ -6,6 +6,7 @@ import { createLocalFileStore, type LocalFileStore } from "@/lib/local/local-fil
 import { createLocalInputRowStore } from "@/lib/local/local-inputs";
 import type { InputBackend } from "@/lib/inputs/ports";
 import { createLocalRowStore } from "@/lib/local/local-rows";
+import { purgeLocalUserFiles } from "@/lib/local/purge-user-files";
 import { createLocalSchemaStore } from "@/lib/local/local-schema-store";
 import { loadSigningKey } from "@/lib/local/session-token";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
@@ -37,6 +38,7 @@ export async function createLocalBackend(
     backendFor: (user: SessionUser) => bind({ kind: "user", user }).backend,
     serviceBackend: () => bind({ kind: "service" }).backend,
     schemaStore: () => createLocalSchemaStore(db),
+    purgeUserFiles: (user: SessionUser) => purgeLocalUserFiles({ db, dataDir: config.dataDir, userId: user.id }),
     openFile: (user: SessionUser, path: string) => bind({ kind: "user", user }).files.open({ path }),
     close: () => closeDatabase(config.dataDir),
   };

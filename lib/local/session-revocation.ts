@@ -26,6 +26,8 @@ export type SessionRevocation = {
   /** The user's generation for a new session. */
   currentGeneration(userId: string): Promise<number>;
   revoke(claims: SessionClaims): Promise<void>;
+  /** Drops every cached answer (after a password change or an account deletion on this server). */
+  forgetCached(): void;
 };
 
 export function createSessionRevocation({ db, now = () => Date.now() }: { db: PGlite; now?: () => number }): SessionRevocation {
@@ -72,6 +74,10 @@ export function createSessionRevocation({ db, now = () => Date.now() }: { db: PG
         await tx.query("delete from local_auth.revoked_sessions where expires_at < $1", [new Date(now()).toISOString()]);
       });
       remember(claims.sessionId, { active: false, until: claims.expiresAt });
+    },
+
+    forgetCached() {
+      verdicts.clear();
     },
   };
 }

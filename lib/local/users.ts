@@ -1,6 +1,7 @@
 import "server-only";
 import type { PGlite } from "@electric-sql/pglite";
 import { AppError } from "@/lib/errors";
+import { newPasswordProblem } from "@/lib/auth/password-rules";
 import { getDecoyHash, hashPassword, verifyPassword } from "@/lib/local/passwords";
 import type { SessionUser } from "@/lib/predictions/ports";
 
@@ -17,6 +18,7 @@ export function normalizeEmail(email: string): string {
 }
 
 export async function createUser(db: PGlite, args: { email: string; password: string }): Promise<SessionUser> {
+  mustBeNewPassword(args.password);
   const email = normalizeEmail(args.email);
   const encrypted = await hashPassword(args.password);
   const result = await db.query<{ id: string; email: string }>(
@@ -50,6 +52,7 @@ export async function verifyCredentials(
  * change after a suspected leak must. They sign in again with the new one.
  */
 export async function changePassword(db: PGlite, args: { userId: string; password: string }): Promise<void> {
+  mustBeNewPassword(args.password);
   const encrypted = await hashPassword(args.password);
   await db.transaction(async (tx) => {
     const updated = await tx.query("update auth.users set encrypted_password = $2, updated_at = now() where id = $1", [args.userId, encrypted]);
@@ -60,4 +63,27 @@ export async function changePassword(db: PGlite, args: { userId: string; passwor
       [args.userId],
     );
   });
+}
+
+/**
+ * Deletes the account. Its rows go with it (every table's user_id references
+ * auth.users on delete cascade), and so do its sessions: a session of a user
+ * who no longer exists is refused (lib/local/session-revocation.ts).
+ */
+export async function deleteUser(db: PGlite, { userId, email }: { userId: string; email: string }): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query("delete from auth.users where id = $1", [userId]);
+    // The throttle's memory of the email: nothing of the person is kept.
+    await tx.query("delete from local_auth.known_addresses where email = $1", [normalizeEmail(email)]);
+    await tx.query("delete from local_auth.sign_in_attempts where key = $1 or key = $2", [
+      `email:${normalizeEmail(email)}`,
+      `mail:${normalizeEmail(email)}`,
+    ]);
+  });
+}
+
+/** The same rules as the forms (lib/auth/password-rules.ts), for any caller. */
+function mustBeNewPassword(password: string) {
+  const problem = newPasswordProblem(password);
+  if (problem) throw new AppError("invalid_input", problem, { fields: { password: [problem] } });
 }

@@ -1,17 +1,42 @@
 import "server-only";
-import type { AuthError } from "@supabase/supabase-js";
+import type { AuthError, EmailOtpType } from "@supabase/supabase-js";
+import { redirect } from "next/navigation";
 import { NextResponse } from "next/server";
+import { requestOrigin } from "@/lib/auth/request-origin";
 import { safeNextPath } from "@/lib/auth/safe-next-path";
 import { getServerEnv } from "@/lib/env";
 import type { TypedSupabaseClient } from "@/lib/supabase/client-options";
-import { isAuthUnavailable } from "@/lib/supabase/errors";
+import { isAuthUnavailable } from "@/lib/supabase/auth-errors";
 import { createSupabaseServerClient } from "@/lib/supabase/server";
+
+const EMAIL_OTP_TYPES: readonly EmailOtpType[] = ["signup", "invite", "magiclink", "recovery", "email_change", "email"];
+
+/**
+ * The /auth/confirm button (a server action): verifies the link's one-time
+ * token_hash, which signs the person in, then redirects on to the checked
+ * `next`, or to /login with a short error code.
+ */
+export async function confirmEmailLink({ tokenHash, type, next: requested }: { tokenHash: string; type: EmailOtpType; next: unknown }): Promise<never> {
+  const env = getServerEnv();
+  if (env.backend.kind !== "supabase") redirect("/login");
+  const next = safeNextPath(requested);
+  const fail = (code: LinkErrorCode): never => redirect(`/login?${new URLSearchParams({ error: code, next })}`);
+  if (!tokenHash || !EMAIL_OTP_TYPES.includes(type)) fail("link-invalid");
+  const origin = env.appUrl ?? (await requestOrigin());
+  const client = await createSupabaseServerClient(env.backend, { secureCookies: origin.startsWith("https://"), appUrl: env.appUrl });
+  const { error } = await client.auth.verifyOtp({ type, token_hash: tokenHash });
+  if (error) {
+    if (isAuthUnavailable(error)) fail("unavailable");
+    fail(error.code === "otp_expired" ? "link-expired" : "link-invalid");
+  }
+  redirect(next);
+}
 
 /** Why an email link did not sign anyone in; the login page turns these codes into words. */
 export type LinkErrorCode = "link-expired" | "link-invalid" | "unavailable";
 
 /**
- * The shared end of both email-link routes (/auth/callback and /auth/confirm):
+ * The end of the /auth/callback route:
  * run the exchange with a client that writes the session cookies, then send the
  * person on to a checked `next`, or back to /login with a short error code.
  * Only known codes travel in the URL, never Supabase's own text, so a crafted

@@ -55,54 +55,6 @@ export function storageError(error: StorageFailure, operation: string): Error {
   return cause;
 }
 
-export type AuthFailure = { name?: string; message?: string; status?: number; code?: string };
-
-/** True for auth-js errors that mean "could not reach Supabase Auth", not "wrong answer". */
-export function isAuthUnavailable(error: AuthFailure): boolean {
-  return error.name === "AuthRetryableFetchError" || (error.status ?? 0) >= 500;
-}
-
-/**
- * Supabase Auth's error codes (auth-js `ErrorCode`) in words a person can act
- * on. Older servers send only the message, so the best-known one is matched too.
- */
-export function authError(error: AuthFailure, operation: string): Error {
-  const cause = new SupabaseError(operation, error.message, { code: error.code, status: error.status });
-  const code = error.code ?? (error.message === "Invalid login credentials" ? "invalid_credentials" : undefined);
-  switch (code) {
-    case "invalid_credentials":
-      return new AppError("unauthorized", "Wrong email or password.", { cause });
-    case "email_not_confirmed":
-      return new AppError("unauthorized", "Confirm your email first: open the link we sent you, then sign in.", { cause });
-    case "user_already_exists":
-    case "email_exists":
-      return new AppError("conflict", "An account with this email already exists. Sign in instead.", { cause });
-    case "weak_password":
-      return new AppError("invalid_input", "Choose a stronger password.", {
-        cause,
-        fields: { password: [error.message ?? "Choose a stronger password."] },
-      });
-    case "email_address_invalid":
-      return new AppError("invalid_input", "Use a different email address.", { cause, fields: { email: ["Use a different email address."] } });
-    case "signup_disabled":
-    case "email_provider_disabled":
-      return new AppError("bad_request", "New accounts cannot be created here right now.", { cause });
-    case "over_email_send_rate_limit":
-    case "over_request_rate_limit":
-      return new AppError("rate_limited", "Too many attempts. Wait a minute, then try again.", { cause, retryAfter: 60 });
-    case "otp_expired":
-    case "flow_state_expired":
-      return new AppError("unauthorized", "That link has expired. Ask for a new one.", { cause });
-    case "flow_state_not_found":
-    case "bad_code_verifier":
-      return new AppError("unauthorized", "That link is not valid here. Open it in the browser you asked for it from, or ask for a new one.", { cause });
-  }
-  if (isAuthUnavailable(error)) {
-    return new AppError("upstream_unavailable", "Sign-in is not reachable right now. Please try again in a moment.", { cause, retryAfter: 5 });
-  }
-  return cause;
-}
-
 /** The original failure, kept as the `cause` of an AppError or thrown as is (and logged). */
 export class SupabaseError extends Error {
   readonly code?: string;

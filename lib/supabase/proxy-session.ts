@@ -3,6 +3,7 @@ import type { JwtPayload } from "@supabase/supabase-js";
 import { NextResponse, type NextRequest } from "next/server";
 import { serverRealtimeOptions, sessionCookieOptions } from "@/lib/supabase/client-options";
 import type { Database } from "@/lib/supabase/database.types";
+import { createRefreshGuard } from "@/lib/supabase/refresh-guard";
 
 /**
  * Refreshes the Supabase session for one request, in the root proxy, before any
@@ -16,16 +17,20 @@ import type { Database } from "@/lib/supabase/database.types";
 export async function updateSupabaseSession(
   request: NextRequest,
   config: { url: string; publishableKey: string; secureCookies?: boolean },
-): Promise<{ response: NextResponse; claims: JwtPayload | null }> {
+): Promise<{ response: NextResponse; claims: JwtPayload | null; refreshRateLimited: number | null }> {
   let response = NextResponse.next({ request });
+  const guard = createRefreshGuard();
 
   // A new client per request: it carries this person's session.
   const supabase = createServerClient<Database>(config.url, config.publishableKey, {
     cookieOptions: sessionCookieOptions(config.secureCookies || request.nextUrl.protocol === "https:"),
     realtime: serverRealtimeOptions(),
+    global: { fetch: guard.fetch },
     cookies: {
       getAll: () => request.cookies.getAll(),
       setAll(cookiesToSet, headers) {
+        // A refresh refused for rate limiting is not a signed-out session: keep the cookies.
+        if (guard.rateLimited() !== null) cookiesToSet = cookiesToSet.filter(({ value }) => value);
         for (const { name, value } of cookiesToSet) request.cookies.set(name, value);
         response = NextResponse.next({ request });
         for (const { name, value, options } of cookiesToSet) response.cookies.set(name, value, options);
@@ -39,5 +44,5 @@ export async function updateSupabaseSession(
   // refreshes an expired session, and anything that reads the session first
   // could act on the stale one and sign the person out at random.
   const { data } = await supabase.auth.getClaims();
-  return { response, claims: data?.claims ?? null };
+  return { response, claims: data?.claims ?? null, refreshRateLimited: guard.rateLimited() };
 }

@@ -10,6 +10,7 @@ import {
   type TypedSupabaseClient,
 } from "@/lib/supabase/client-options";
 import type { Database } from "@/lib/supabase/database.types";
+import { createRefreshGuard, type RefreshGuard } from "@/lib/supabase/refresh-guard";
 
 /**
  * A client for the current request, acting as the signed-in person (or anon).
@@ -23,23 +24,39 @@ export async function createSupabaseServerClient(
   return createSupabaseClientForCookies(config, await cookies(), options);
 }
 
+/** Per-call extras: the client's address for Auth's per-IP limits, and the refresh guard. */
+export type ClientCallOptions = {
+  /**
+   * Sent as `Sb-Forwarded-For`, which Supabase Auth uses instead of the
+   * caller's IP for its rate limits when the project has it switched on
+   * (GOTRUE_SECURITY_SB_FORWARDED_FOR_ENABLED; supabase/auth internal/sbff).
+   * Ignored by Auth otherwise.
+   */
+  clientAddress?: string | null;
+  guard?: RefreshGuard;
+};
+
 /** The same, bound to any cookie jar (the AuthService receives one from its caller). */
 export function createSupabaseClientForCookies(
   config: SupabaseConfig,
   jar: CookieJar,
   options: SupabaseRuntimeOptions = {},
+  call: ClientCallOptions = {},
 ): TypedSupabaseClient {
+  const guard = call.guard ?? createRefreshGuard();
   return createServerClient<Database>(config.url, config.publishableKey, {
     cookieOptions: sessionCookieOptions(options.secureCookies),
     realtime: serverRealtimeOptions(),
+    global: { fetch: guard.fetch, ...(call.clientAddress ? { headers: { "sb-forwarded-for": call.clientAddress } } : {}) },
     cookies: {
       getAll: () => jar.getAll(),
       setAll(cookiesToSet) {
         try {
           for (const { name, value, options: cookie } of cookiesToSet) {
-            // An empty value is @supabase/ssr removing a stale chunk or a signed-out session.
+            // An empty value is @supabase/ssr removing a stale chunk or a signed-out session;
+            // never because a refresh was rate limited (lib/supabase/refresh-guard.ts).
             if (value) jar.set(name, value, jarOptions(cookie));
-            else jar.delete(name);
+            else if (guard.rateLimited() === null) jar.delete(name);
           }
         } catch {
           // setAll was called from a Server Component, which may not set

@@ -10,6 +10,10 @@ import { createSupabaseInputBackend } from "@/lib/supabase/supabase-inputs";
 import { createSupabaseRowStore } from "@/lib/supabase/supabase-rows";
 import { createSupabaseSchemaStore } from "@/lib/supabase/supabase-schema-store";
 import { createMemorySchemaStore } from "@/lib/models/model-catalog";
+import { createMemoryAttemptStore, createThrottle, type AttemptStore } from "@/lib/auth/sign-in-throttle";
+import { AppError } from "@/lib/errors";
+import { purgeUserFolders } from "@/lib/supabase/purge-user-files";
+import { createSupabaseAttemptStore } from "@/lib/supabase/supabase-attempt-store";
 
 /**
  * The cloud backend: Supabase Auth, PostgREST and Storage. Nothing is opened
@@ -20,9 +24,21 @@ export async function createSupabaseBackend(
   options: SupabaseRuntimeOptions = {},
 ): Promise<BackendRuntime> {
   let admin: Backend | undefined;
+  let adminClient: TypedSupabaseClient | undefined;
+  const adminClientOf = () => (adminClient ??= createSupabaseAdminClient(config));
 
   return {
-    auth: createSupabaseAuth(config, options),
+    auth: createSupabaseAuth(config, {
+      ...options,
+      throttle: createThrottle({ store: attemptStore(config, adminClientOf) }),
+      admin: config.serviceRoleKey ? adminClientOf : undefined,
+    }),
+
+    // Every bucket, not only the images one: whatever a person stored under their folder goes.
+    async purgeUserFiles(user) {
+      if (!config.serviceRoleKey) throw new AppError("internal", "Deleting accounts needs SUPABASE_SERVICE_ROLE_KEY on the server.");
+      await purgeUserFolders(adminClientOf(), user.id);
+    },
 
     // backendFor is synchronous and gets only the person, but their client
     // needs this request's cookies: it is built on first use, from next/headers,
@@ -47,7 +63,7 @@ export async function createSupabaseBackend(
     serviceBackend(): Backend {
       // Throws a clear AppError when SUPABASE_SERVICE_ROLE_KEY is missing.
       if (!admin) {
-        const client = createSupabaseAdminClient(config);
+        const client = adminClientOf();
         admin = { rows: createSupabaseRowStore(client), files: createSupabaseFileStore(client) };
       }
       return admin;
@@ -59,4 +75,17 @@ export async function createSupabaseBackend(
       return config.serviceRoleKey ? createSupabaseSchemaStore(createSupabaseAdminClient(config)) : createMemorySchemaStore();
     },
   };
+}
+
+/**
+ * The throttle's attempts go to the project's database when the service key
+ * is there to reach them; otherwise each server instance counts on its own,
+ * which a deployment with several instances should not rely on.
+ */
+function attemptStore(config: SupabaseConfig, admin: () => TypedSupabaseClient): AttemptStore {
+  if (config.serviceRoleKey) return createSupabaseAttemptStore(admin());
+  console.warn(
+    "SUPABASE_SERVICE_ROLE_KEY is not set: sign-in attempts are counted per server instance, in memory. Set it so every instance shares the count.",
+  );
+  return createMemoryAttemptStore();
 }

@@ -26,6 +26,7 @@ after(async () => {
 // Imported after the hooks above are registered, so they wrap every journey.
 await import("./journeys/generate.mjs");
 await import("./journeys/account.mjs");
+await import("./journeys/account-settings.mjs");
 await import("./journeys/failures.mjs");
 await import("./journeys/gallery.mjs");
 await import("./journeys/replicate.mjs");

@@ -131,7 +131,7 @@ describe("data folders from older versions", () => {
       const { rows } = await reopened.query<{ name: string }>(
         "select table_name as name from information_schema.tables where table_schema = 'local_auth' order by 1",
       );
-      expect(rows.map((row) => row.name)).toEqual(["known_addresses", "revoked_sessions", "session_generations", "sign_in_attempts"]);
+      expect(rows.map((row) => row.name)).toEqual(["known_addresses", "password_resets", "revoked_sessions", "session_generations", "sign_in_attempts"]);
       await closeDatabase(app.dataDir);
     }
   });
