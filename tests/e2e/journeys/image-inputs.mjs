@@ -49,6 +49,8 @@ describe("image inputs", () => {
       await page.getByRole("button", { name: "Generate another" }).click().catch(() => {});
       const canvas = page.getByTestId("mask-canvas");
       await canvas.waitFor();
+      // Centred in the viewport, so the sticky site header cannot sit over the stroke.
+      await canvas.evaluate((element) => element.scrollIntoView({ block: "center" }));
       const box = await canvas.boundingBox();
       await page.getByRole("button", { name: "Eraser" }).click();
       await page.getByRole("button", { name: "Paint" }).click();
