@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK } from "jose";
 import { http, HttpResponse, type HttpHandler } from "msw";
-import { createRestHandlers, type Row } from "@/tests/msw/supabase-rest";
+import { createRestHandlers, type Row, type TableName } from "@/tests/msw/supabase-rest";
 import { createStorageHandlers, type StoredObject } from "@/tests/msw/supabase-storage";
 
 /**
@@ -62,7 +62,7 @@ export async function createSupabaseApi(
   const flows = new Map<string, { userId: string; challenge: string }>();
   const tokenHashes = new Map<string, string>();
   const mail: Array<{ to: string; type: "signup" | "magiclink"; tokenHash: string; authCode?: string; redirectTo: string | null }> = [];
-  const tables: Record<"predictions" | "sdxl_images", Row[]> = { predictions: [], sdxl_images: [] };
+  const tables: Record<TableName, Row[]> = { predictions: [], sdxl_images: [], webhook_inbox: [] };
   const objects = new Map<string, StoredObject>();
 
   const sign = (claims: Record<string, unknown>, expiresIn: number) =>
