@@ -1,4 +1,4 @@
-import type { Observation } from "@/lib/predictions/ports";
+import type { Observation, PredictionRow } from "@/lib/predictions/ports";
 import { parseProgress } from "@/lib/predictions/progress";
 import { seedFromLogs } from "@/lib/predictions/seed-from-logs";
 import { isFinalStatus, type ModelPrediction, type PredictionStatus } from "@/lib/predictions/types";
@@ -35,5 +35,27 @@ export function observationOf(
     ...(withOutput ? { output: prediction.output } : {}),
     heardAt: new Date(now).toISOString(),
     nextReadAt: new Date(nextReadAt).toISOString(),
+  };
+}
+
+/**
+ * A succeeded prediction as its row records it, when a verified webhook wrote
+ * its outputs there (only the service store can): enough to save the images
+ * without asking the model again. Null when the row does not know the outputs.
+ */
+export function storedPrediction(row: PredictionRow): ModelPrediction | null {
+  if (row.status !== "succeeded" || row.output === null) return null;
+  return {
+    id: row.id,
+    model: row.model,
+    version: null,
+    input: row.input,
+    logs: null,
+    output: row.output,
+    error: null,
+    status: "succeeded",
+    created_at: row.created_at,
+    started_at: row.started_at,
+    completed_at: row.completed_at,
   };
 }
