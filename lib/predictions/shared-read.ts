@@ -77,7 +77,7 @@ export async function readShared({
   // With webhooks the row changes without reads: the page polls the row at the usual pace.
   if (dueAt > now) return fromRow(webhooks ? interval : clampPoll(dueAt - now));
 
-  const reading = read({ key, row, images, backend, model, webhooks, now, interval }).finally(() => inFlight.delete(key));
+  const reading = read({ key, row, backend, model, webhooks, now, interval }).finally(() => inFlight.delete(key));
   inFlight.set(key, reading);
   return reading;
 }
@@ -85,7 +85,6 @@ export async function readShared({
 async function read({
   key,
   row,
-  images,
   backend,
   model,
   webhooks,
@@ -94,7 +93,6 @@ async function read({
 }: {
   key: string;
   row: PredictionRow;
-  images: ImageRow[];
   backend: Backend;
   model: ImageModel;
   webhooks: boolean;

@@ -79,7 +79,7 @@ describe("reconcileUnsavedImages", () => {
     const a = await recorded(alice);
     const b = await recorded(bob, "a kite", "succeeded");
 
-    expect(await run()).toEqual({ checked: 2, saved: 2, running: 0, ended: 0, failed: 0 });
+    expect(await run()).toEqual({ checked: 2, saved: 2, running: 0, ended: 0, canceled: 0, failed: 0 });
     expect([...memory.files.keys()].sort()).toEqual([`${alice}/${a}.png`, `${bob}/${b}.png`].sort());
     expect([...memory.images.values()].map((image) => [image.user_id, image.prediction_id]).sort()).toEqual(
       [[alice, a], [bob, b]].sort(),
@@ -90,7 +90,7 @@ describe("reconcileUnsavedImages", () => {
   it("saves every output of a prediction that made several, each as its own row and file", async () => {
     const id = await recorded(alice, "three boats", "starting", 3);
 
-    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, failed: 0 });
+    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, canceled: 0, failed: 0 });
     const images = [...memory.images.values()].sort((x, y) => x.output_index - y.output_index);
     expect(images.map((image) => [image.output_index, image.storage_path])).toEqual([
       [0, `${alice}/${id}.png`],
@@ -112,11 +112,11 @@ describe("reconcileUnsavedImages", () => {
       return upload(args);
     };
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    expect(await run()).toEqual({ checked: 1, saved: 0, running: 0, ended: 0, failed: 1 });
+    expect(await run()).toEqual({ checked: 1, saved: 0, running: 0, ended: 0, canceled: 0, failed: 1 });
     expect([...memory.files.keys()]).toEqual([`${alice}/${id}.png`]);
 
     memory.backend.files.upload = upload;
-    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, failed: 0 });
+    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, canceled: 0, failed: 0 });
     expect([...memory.files.keys()].sort()).toEqual([`${alice}/${id}-1.png`, `${alice}/${id}.png`]);
     expect([...memory.images.values()].map((image) => image.output_index).sort()).toEqual([0, 1]);
     expect(memory.uploads).toBe(2);
@@ -126,7 +126,7 @@ describe("reconcileUnsavedImages", () => {
   it("is idempotent: a second run finds nothing to do", async () => {
     await recorded(alice);
     await run();
-    expect(await run()).toEqual({ checked: 0, saved: 0, running: 0, ended: 0, failed: 0 });
+    expect(await run()).toEqual({ checked: 0, saved: 0, running: 0, ended: 0, canceled: 0, failed: 0 });
     expect(memory.images.size).toBe(1);
     expect(memory.uploads).toBe(1);
   });
@@ -139,7 +139,7 @@ describe("reconcileUnsavedImages", () => {
     // Half way through the failing one's run, as the model sees it.
     model = createLocalModel({ dataDir, durationMs: 60_000, now: () => Date.now() + 40_000 });
 
-    expect(await run()).toEqual({ checked: 2, saved: 0, running: 1, ended: 1, failed: 0 });
+    expect(await run()).toEqual({ checked: 2, saved: 0, running: 1, ended: 1, canceled: 0, failed: 0 });
     expect(memory.predictions.get(running)?.status).toBe("processing");
     expect(memory.predictions.get(failing)).toMatchObject({ status: "failed", error: expect.stringContaining("[fail]") });
     expect(memory.files.size).toBe(0);
@@ -165,7 +165,7 @@ describe("reconcileUnsavedImages", () => {
       status: "processing",
     });
     const kept = await recorded(alice);
-    expect(await run()).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, failed: 1 });
+    expect(await run()).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, canceled: 0, failed: 1 });
     expect(memory.files.has(`${alice}/${kept}.png`)).toBe(true);
   });
 
@@ -176,7 +176,7 @@ describe("reconcileUnsavedImages", () => {
     memory.backend.files.upload = async (args) => (args.path.includes(stuck) ? new Promise(() => undefined) : upload(args));
 
     const result = await run({ settleTimeoutMs: 200 });
-    expect(result).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, failed: 1 });
+    expect(result).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, canceled: 0, failed: 1 });
     expect(memory.files.has(`${bob}/${fine}.png`)).toBe(true);
   });
 });
@@ -263,7 +263,7 @@ describe("in the running app (local mode)", () => {
     const response = await reconcileRequest(`Bearer ${RECONCILE_SECRET}`);
     expect(response.status).toBe(200);
     const result = await response.json();
-    expect(result).toMatchObject({ saved: result.checked, running: 0, ended: 0, failed: 0 });
+    expect(result).toMatchObject({ saved: result.checked, running: 0, ended: 0, canceled: 0, failed: 0 });
     expect(result.saved).toBeGreaterThanOrEqual(1);
     expect(await imageOf(id)).not.toBeNull();
   });
@@ -304,7 +304,7 @@ describe("scripts/reconcile.mjs", () => {
       seen.push(request.headers.authorization);
       const ok = request.method === "POST" && request.url === "/api/internal/reconcile" && request.headers.authorization === `Bearer ${RECONCILE_SECRET}`;
       response.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
-      response.end(JSON.stringify(ok ? { checked: 3, saved: 2, running: 1, ended: 0, failed: 0 } : { error: { code: "unauthorized", message: "A valid reconcile token is required." } }));
+      response.end(JSON.stringify(ok ? { checked: 3, saved: 2, running: 1, ended: 0, canceled: 0, failed: 0 } : { error: { code: "unauthorized", message: "A valid reconcile token is required." } }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -22,7 +22,7 @@ beforeEach(() => {
   memory = createMemoryBackend();
   secret = newWebhookSecret();
   deps = {
-    secret,
+    secrets: [secret],
     model: createReplicateModel(
       { apiToken: TEST_TOKEN },
       { retry: { attempts: 2, baseDelayMs: 1 } },
@@ -160,7 +160,7 @@ describe("Replicate webhook", () => {
 
   it("does not exist without a signing secret", async () => {
     const prediction = await ownedPrediction();
-    const response = await handleReplicateWebhook(signedWebhook({ body: prediction, secret }), { ...deps, secret: undefined });
+    const response = await handleReplicateWebhook(signedWebhook({ body: prediction, secret }), { ...deps, secrets: [] });
     expect(response.status).toBe(404);
   });
 });

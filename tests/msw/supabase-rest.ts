@@ -204,8 +204,8 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
   const visible = (identity: Identity, row: Row) => identity.role === "service_role" || (identity.role === "authenticated" && row.user_id === identity.sub);
 
   function checkConstraints(table: TableName, row: Row, ignoreDuplicates: boolean, onConflict: string | null): "skip" | void {
-    for (const [column, type] of Object.entries(SCHEMA[table])) {
-      const nullable = NULLABLE.has(column) || (table === "predictions" && column === "output");
+    for (const column of Object.keys(SCHEMA[table])) {
+      const nullable = NULLABLE.has(column) || SCHEMA[table][column] === "jsonb";
       if (row[column] === null && !nullable) throw new PgError(400, "23502", `null value in column "${column}" of relation "${table}" violates not-null constraint`);
     }
     if (table === "webhook_inbox") {
