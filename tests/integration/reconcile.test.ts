@@ -25,7 +25,7 @@ vi.mock("next/headers", () => ({ cookies: async () => testCookies }));
 
 const { POST: create } = await import("@/app/api/replicate/route");
 const { GET: poll } = await import("@/app/api/replicate/[id]/route");
-const { POST: reconcileRoute } = await import("@/app/api/internal/reconcile/route");
+const { POST: reconcileRoute, GET: reconcileGet } = await import("@/app/api/internal/reconcile/route");
 const { register } = await import("@/instrumentation");
 const { stopReconcileSchedule } = await import("@/lib/jobs/reconcile-job");
 
@@ -181,6 +181,53 @@ describe("reconcileUnsavedImages", () => {
   });
 });
 
+describe("reconcile's deadline for abandoned runs", () => {
+  it("cancels at the model a prediction still running past the deadline, marks it, and leaves younger ones running", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "sdxl-deadline-"));
+    try {
+      const slow = createLocalModel({ dataDir, durationMs: 40 * 60_000 });
+      const runnable = await createModelCatalog({ engine: slow, entries: [{ key: LOCAL_MODEL_KEY, ref: "local" }], store: createMemorySchemaStore() }).resolve();
+      const memory = createMemoryBackend();
+      const owner = "6c0f3f8e-8d6e-4d0b-9a51-1b1a0b8e1c01";
+      const ids: string[] = [];
+      for (const prompt of ["left running", "just started"]) {
+        const checked = runnable.validate({ prompt, width: 256, height: 256, num_inference_steps: 4 });
+        if (!checked.ok) throw new Error("invalid input");
+        const prediction = await slow.create({ target: runnable.target, input: checked.input });
+        await memory.backend.rows.insertPrediction({
+          id: prediction.id, user_id: owner, model: runnable.reference, model_name: runnable.displayName, model_key: runnable.key,
+          input: checked.input, seed: null, output_count: 1, status: "processing",
+        });
+        ids.push(prediction.id);
+      }
+      // The first was created 16 minutes before this run; the second is fresh.
+      const old = memory.predictions.get(ids[0])!;
+      memory.predictions.set(ids[0], { ...old, created_at: new Date(Date.now() - 16 * 60_000).toISOString() });
+
+      const result = await reconcileUnsavedImages({ backend: memory.backend, model: slow, maxBytes, deadlineMs: 15 * 60_000 });
+      expect(result).toEqual({ checked: 2, saved: 0, running: 1, ended: 0, canceled: 1, failed: 0 });
+      expect(memory.predictions.get(ids[0])).toMatchObject({ status: "canceled", error: "Stopped: still not finished after 15 minutes." });
+      expect((await slow.get(ids[0])).status).toBe("canceled");
+      expect((await slow.get(ids[1])).status).not.toBe("canceled");
+      expect(memory.predictions.get(ids[1])?.status).not.toBe("canceled");
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("spends no read on a running prediction the row heard about recently (webhooks, or a poll's read)", async () => {
+    const memory = createMemoryBackend();
+    const model = { get: vi.fn() } as unknown as ImageModel;
+    const row = await memory.backend.rows.insertPrediction({
+      id: "heardrecently0000000000000", user_id: "6c0f3f8e-8d6e-4d0b-9a51-1b1a0b8e1c01", model: "m", model_name: "M", model_key: null,
+      input: { prompt: "p" }, seed: null, output_count: 1, status: "processing",
+    });
+    memory.predictions.set(row.id, { ...row, next_read_at: new Date(Date.now() + 20_000).toISOString() });
+    expect(await reconcileUnsavedImages({ backend: memory.backend, model, maxBytes })).toMatchObject({ checked: 1, running: 1 });
+    expect(model.get).not.toHaveBeenCalled();
+  });
+});
+
 describe("in the running app (local mode)", () => {
   let app: LocalApp;
   let alice: TestSession;
@@ -279,6 +326,25 @@ describe("in the running app (local mode)", () => {
     expect((await response.json()).error.code).toBe("unauthorized");
     expect(await imageOf(id)).toBeNull();
     await reconcileRequest(`Bearer ${RECONCILE_SECRET}`);
+  });
+
+  it("answers Vercel Cron: GET with Authorization: Bearer <CRON_SECRET>, and nothing else", async () => {
+    const cronSecret = "a-vercel-cron-secret-0123456789";
+    app.context.env.cronSecret = cronSecret;
+    try {
+      const get = (authorization?: string) =>
+        reconcileGet(new Request("http://localhost:3000/api/internal/reconcile", { headers: authorization ? { authorization } : {} }));
+      const id = await abandoned();
+      expect((await get()).status).toBe(401);
+      expect((await get("Bearer not-the-cron-secret")).status).toBe(401);
+      expect(await imageOf(id)).toBeNull();
+      const response = await get(`Bearer ${cronSecret}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ failed: 0 });
+      expect(await imageOf(id)).not.toBeNull();
+    } finally {
+      app.context.env.cronSecret = undefined;
+    }
   });
 
   it("does not exist (404) when RECONCILE_SECRET is not set", async () => {
