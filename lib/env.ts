@@ -33,6 +33,12 @@ const serverSchema = z.object({
   REPLICATE_MODELS: optionalText,
   REPLICATE_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   REPLICATE_WEBHOOK_SIGNING_SECRET: optionalText,
+  // The secret being rotated out: deliveries signed with either are accepted while both are set.
+  REPLICATE_WEBHOOK_SIGNING_SECRET_PREVIOUS: optionalText,
+  // Where Replicate should send webhooks when that is not APP_URL (a tunnel, a test stand-in); used as given.
+  REPLICATE_WEBHOOK_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  // Predictions still running this long after they were created are canceled at the model (reconcile).
+  PREDICTION_DEADLINE_MINUTES: z.coerce.number().int().min(1).max(30).default(15),
 
   NEXT_PUBLIC_SUPABASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalText,
@@ -63,6 +69,8 @@ const serverSchema = z.object({
 
   // Bearer token for POST /api/internal/reconcile (`npm run reconcile`, a cron job); unset: no such endpoint.
   RECONCILE_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  // Vercel Cron sends it as `Authorization: Bearer <CRON_SECRET>` on GET /api/internal/reconcile.
+  CRON_SECRET: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
 });
 
 type RawServerEnv = z.output<typeof serverSchema>;
@@ -76,6 +84,10 @@ export type ModelConfig =
       models: ModelRef[];
       baseUrl?: string;
       webhookSigningSecret?: string;
+      /** Also accepted while a secret is rotated. */
+      previousWebhookSigningSecret?: string;
+      /** The base of the webhook URL Replicate calls, when it is not APP_URL; used as given. */
+      webhookBaseUrl?: string;
     };
 
 export type BackendConfig =
@@ -96,7 +108,10 @@ export type ServerEnv = {
   backend: BackendConfig;
   limits: { maxOutputBytes: number; createsPerMinute: number; concurrent: number };
   inputs: { maxBytes: number; maxPixels: number };
+  /** Predictions running longer than this are canceled at the model by reconcile. */
+  predictionDeadlineMs: number;
   reconcileSecret?: string;
+  cronSecret?: string;
 };
 
 export class EnvError extends Error {
@@ -128,7 +143,9 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
       concurrent: env.RATE_LIMIT_CONCURRENT,
     },
     inputs: { maxBytes: env.MAX_INPUT_BYTES, maxPixels: env.MAX_INPUT_PIXELS },
+    predictionDeadlineMs: env.PREDICTION_DEADLINE_MINUTES * 60_000,
     reconcileSecret: env.RECONCILE_SECRET,
+    cronSecret: env.CRON_SECRET,
   };
 }
 
@@ -151,6 +168,8 @@ function chooseModel(env: RawServerEnv, problems: string[]): ModelConfig | undef
     "REPLICATE_MODELS",
     "REPLICATE_BASE_URL",
     "REPLICATE_WEBHOOK_SIGNING_SECRET",
+    "REPLICATE_WEBHOOK_SIGNING_SECRET_PREVIOUS",
+    "REPLICATE_WEBHOOK_BASE_URL",
   ] as const;
   if (!env.REPLICATE_API_TOKEN) {
     const stray = replicateOnly.filter((name) => env[name] !== undefined);
@@ -168,6 +187,8 @@ function chooseModel(env: RawServerEnv, problems: string[]): ModelConfig | undef
     models,
     baseUrl: env.REPLICATE_BASE_URL,
     webhookSigningSecret: env.REPLICATE_WEBHOOK_SIGNING_SECRET,
+    previousWebhookSigningSecret: env.REPLICATE_WEBHOOK_SIGNING_SECRET_PREVIOUS,
+    webhookBaseUrl: env.REPLICATE_WEBHOOK_BASE_URL,
   };
 }
 

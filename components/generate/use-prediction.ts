@@ -14,6 +14,9 @@ import type { ImageView, PredictionView, SaveImageResult } from "@/lib/predictio
 
 /** Answers that polling again cannot change: the session is gone or the prediction is not ours. */
 const FATAL_STATUSES = new Set([401, 403, 404]);
+/** Bounds on the server's polling hint: never busier than this, never so slow a finished image waits long. */
+const MIN_POLL_MS = 500;
+const MAX_POLL_MS = 10_000;
 
 export type UsePredictionOptions = {
   /** The prediction `POST /api/replicate` answered with; null before the first submit. */
@@ -69,8 +72,15 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
   const pollingDone = savedImages !== null || Boolean(saveFailure) || (id !== null && canceledId === id);
 
   // SWR calls this with the freshest data after every poll, so no request follows a final answer.
+  // The server says when asking again can tell something new (pollAfterMs): it
+  // reads the model once per interval for everyone, widening as a run ages.
   const refreshInterval = useCallback(
-    (latest: PredictionView | undefined) => (!pollingDone && shouldPoll(latest ?? created) ? pollIntervalMs : 0),
+    (latest: PredictionView | undefined) => {
+      const view = latest ?? created;
+      if (pollingDone || !shouldPoll(view)) return 0;
+      const hint = view?.pollAfterMs;
+      return typeof hint === "number" && Number.isFinite(hint) ? Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, hint)) : pollIntervalMs;
+    },
     [pollingDone, pollIntervalMs, created],
   );
 

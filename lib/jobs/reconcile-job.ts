@@ -24,6 +24,7 @@ export function reconcileNow(): Promise<ReconcileResult> {
       backend: context.serviceBackend(),
       model: context.model,
       maxBytes: context.env.limits.maxOutputBytes,
+      deadlineMs: context.env.predictionDeadlineMs,
     });
   })().finally(() => {
     holder.__sdxlReconcileRun = undefined;

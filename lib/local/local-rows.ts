@@ -3,6 +3,7 @@ import "server-only";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { AppError } from "@/lib/errors";
 import { withIdentity, type DbIdentity } from "@/lib/local/database";
+import { replaceableBy } from "@/lib/predictions/observation";
 import type { ImageRow, PredictionRow, RowStore } from "@/lib/predictions/ports";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,7 +16,7 @@ const iso = (column: string) =>
   `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${column}`;
 
 // Seeds are bigint (a model may use any 64-bit seed); every one the app accepts fits a JS number.
-const PREDICTION_COLUMNS = `id, user_id, model, model_name, model_key, input, seed::float8 as seed, output_count, status, error, ${iso("created_at")}, ${iso("started_at")}, ${iso("completed_at")}`;
+const PREDICTION_COLUMNS = `id, user_id, model, model_name, model_key, input, seed::float8 as seed, output_count, status, error, ${iso("created_at")}, ${iso("started_at")}, ${iso("completed_at")}, progress, logs_length, output, ${iso("heard_at")}, ${iso("next_read_at")}`;
 const IMAGE_COLUMNS = `id, user_id, prediction_id, output_index, prompt, input, model, model_name, seed::float8 as seed, storage_path, content_type, bytes, width, height, ${iso("created_at")}`;
 
 /**
@@ -81,6 +82,59 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
            where id = $1 and user_id = $2`,
           [id, userId, status, error, completedAt, startedAt ?? null, seed ?? null],
         );
+      }),
+
+    recordObservation: ({ id, userId, observation: o }) =>
+      run(async (tx) => {
+        const { before, same } = replaceableBy(o.status);
+        const withOutput = o.output !== undefined;
+        const { rows } = await tx.query(
+          `update public.predictions set status = $3, error = $4, progress = $5, logs_length = $6,
+             seed = coalesce(seed, $7), started_at = coalesce(started_at, $8), completed_at = $9,
+             heard_at = $10, next_read_at = $11${withOutput ? ", output = $14::jsonb" : ""}
+           where id = $1 and user_id = $2
+             and (status = any($12::text[]) or (status = $13 and logs_length <= $6))
+           returning id`,
+          [
+            id, userId, o.status, o.error, o.progress, o.logsLength, o.seed, o.startedAt, o.completedAt, o.heardAt, o.nextReadAt,
+            before, same, ...(withOutput ? [JSON.stringify(o.output ?? null)] : []),
+          ],
+        );
+        return rows.length > 0;
+      }),
+
+    claimRead: ({ id, userId, now, until }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query(
+          `update public.predictions set next_read_at = $4
+           where id = $1 and user_id = $2 and (next_read_at is null or next_read_at <= $3) returning id`,
+          [id, userId, now, until],
+        );
+        return rows.length > 0;
+      }),
+
+    keepEarlyWebhook: ({ webhookId, predictionId, body }) =>
+      run(async (tx) => {
+        await tx.query(
+          `insert into public.webhook_inbox (webhook_id, prediction_id, body) values ($1, $2, $3::jsonb)
+           on conflict (webhook_id) do nothing`,
+          [webhookId, predictionId, JSON.stringify(body)],
+        );
+      }),
+
+    takeEarlyWebhooks: ({ predictionId }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<{ body: unknown; received_at: string }>(
+          `delete from public.webhook_inbox where prediction_id = $1 returning body, ${iso("received_at")}`,
+          [predictionId],
+        );
+        return rows.sort((a, b) => a.received_at.localeCompare(b.received_at)).map((row) => row.body);
+      }),
+
+    pruneEarlyWebhooks: ({ before }) =>
+      run(async (tx) => {
+        const { affectedRows } = await tx.query("delete from public.webhook_inbox where received_at < $1", [before]);
+        return affectedRows ?? 0;
       }),
 
     listRecentRunTimes: ({ userId, model, limit }) =>

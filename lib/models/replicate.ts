@@ -101,7 +101,8 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
     },
 
     async create({ target, input, webhookUrl }: { target: RunTarget; input: InputValues; webhookUrl?: string }): Promise<ModelPrediction> {
-      const webhook = webhookUrl ? { webhook: webhookUrl, webhook_events_filter: ["completed" as const] } : {};
+      // start, then logs (at most about twice a second) and completed: the row follows the run without reads.
+      const webhook = webhookUrl ? { webhook: webhookUrl, webhook_events_filter: ["start" as const, "logs" as const, "completed" as const] } : {};
       const label = targetLabel(target);
       // Exactly one request: create is not idempotent, and a create that timed
       // out may still have started (and be billed), so it is never re-sent.

@@ -30,6 +30,33 @@ export type PredictionRow = {
   created_at: string;
   started_at: string | null;
   completed_at: string | null;
+  /** 0..1 from the model's logs, as last heard (a webhook or a read); null when they show none. */
+  progress: number | null;
+  /** How much of the model's log the row reflects: within a status, longer is newer. */
+  logs_length: number;
+  /** The model's output URLs, from a verified webhook (written by the service store only). */
+  output: string[] | string | null;
+  /** When the app last heard from the model about this prediction. */
+  heard_at: string | null;
+  /** No upstream read before this: see claimRead. */
+  next_read_at: string | null;
+};
+
+/**
+ * What the model said about a prediction at one moment (a webhook's body or a
+ * read), as the row records it. `output` is written only by the service store.
+ */
+export type Observation = {
+  status: PredictionStatus;
+  error: string | null;
+  progress: number | null;
+  logsLength: number;
+  seed: number | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  output?: string[] | string | null;
+  heardAt: string;
+  nextReadAt: string;
 };
 
 export type NewPredictionRow = Pick<
@@ -83,6 +110,27 @@ export interface RowStore {
     startedAt?: string | null;
     seed?: number | null;
   }): Promise<void>;
+  /**
+   * Records an observation unless the row already knows something newer: a
+   * final status is never replaced, processing never goes back to starting,
+   * and within one status a shorter log is older. True when it was recorded.
+   */
+  recordObservation(args: { id: string; userId: string; observation: Observation }): Promise<boolean>;
+  /**
+   * Takes the right to read this prediction from the model now: moves
+   * next_read_at from a time at or before `now` (or none) to `until`, in one
+   * conditional update. False when someone else took it or it is not due, so
+   * across tabs and server instances one poll reads and the rest use the row.
+   */
+  claimRead(args: { id: string; userId: string; now: string; until: string }): Promise<boolean>;
+  /**
+   * Verified webhooks for predictions whose row is not written yet (service
+   * store only). Kept once per webhook id; taken (read and deleted) when the
+   * row exists; pruned after an hour.
+   */
+  keepEarlyWebhook(args: { webhookId: string; predictionId: string; body: unknown }): Promise<void>;
+  takeEarlyWebhooks(args: { predictionId: string }): Promise<unknown[]>;
+  pruneEarlyWebhooks(args: { before: string }): Promise<number>;
   /** How long this user's recent successful runs of a model took, newest first (ms). */
   listRecentRunTimes(args: { userId: string; model: string; limit: number }): Promise<number[]>;
   /** Predictions this user created since `since` (for the per-user rate limit). */

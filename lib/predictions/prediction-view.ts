@@ -8,9 +8,9 @@ export function toImageView(image: ImageRow, url: string): ImageView {
 }
 
 /**
- * The browser's view of a prediction: the stored row, brought up to date by the
- * model's answer while it is still running (Replicate forgets predictions after
- * an hour, so a finished row is the record). `estimate` is progress from the
+ * The browser's view of a prediction: the stored row (kept current by webhooks
+ * and shared reads), or the model's own answer where the caller has one
+ * (Replicate forgets predictions after an hour, so a finished row is the record). `estimate` is progress from the
  * model's usual run time, used only when its logs say nothing measurable.
  */
 export function toPredictionView(
@@ -20,7 +20,7 @@ export function toPredictionView(
   estimate: number | null = null,
 ): PredictionView {
   const status = live?.status ?? row.status;
-  const logged = status === "succeeded" ? 1 : live ? parseProgress(live.logs) : null;
+  const logged = status === "succeeded" ? 1 : live ? parseProgress(live.logs) : row.progress;
   const progressIsEstimate = logged === null && estimate !== null && status === "processing";
   return {
     id: row.id,

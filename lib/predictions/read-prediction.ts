@@ -2,9 +2,9 @@ import type { ImageModel } from "@/lib/models/image-model";
 import type { Backend, ImageRow, PredictionRow, SessionUser } from "@/lib/predictions/ports";
 import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
 import { toImageView, toPredictionView } from "@/lib/predictions/prediction-view";
-import { parseProgress } from "@/lib/predictions/progress";
+import { storedPrediction } from "@/lib/predictions/observation";
 import { estimateProgress, typicalRunMs } from "@/lib/predictions/run-estimate";
-import { seedFromLogs } from "@/lib/predictions/seed-from-logs";
+import { readShared } from "@/lib/predictions/shared-read";
 import { isFinalStatus, type ImageView, type ModelPrediction, type PredictionView } from "@/lib/predictions/types";
 
 /** Display URLs for saved images, in one round trip, by output index. */
@@ -20,46 +20,42 @@ export type UnsavedPrediction = { row: PredictionRow; images: ImageRow[]; predic
 
 /**
  * The owner's view of a prediction. Someone else's id is "not found", never
- * "forbidden", so ids do not leak. `unsaved` is set when the model finished but
- * not every image is stored yet: the caller starts the server-side save with it.
+ * "forbidden", so ids do not leak. The answer comes from the row, which
+ * webhooks keep current; the model is read only when the row says a read is
+ * due, once for everyone polling (lib/predictions/shared-read.ts).
+ * `pollAfterMs` tells the page when asking again can tell it something new.
+ * `unsaved` is set when the model finished but not every image is stored yet
+ * and the outputs are known (from this read or a verified webhook): the caller
+ * starts the server-side save with it.
  */
 export async function readPrediction({
   user,
   backend,
   model,
   id,
+  webhooks = false,
+  now = Date.now(),
 }: {
   user: SessionUser;
   backend: Backend;
   model: ImageModel;
   id: string;
+  /** True when predictions are created with webhooks (lib/predictions/webhook-url.ts). */
+  webhooks?: boolean;
+  now?: number;
 }): Promise<{ view: PredictionView; unsaved: UnsavedPrediction | null }> {
-  const { row, images } = await requireOwnPrediction(backend.rows, { id, userId: user.id });
+  const own = await requireOwnPrediction(backend.rows, { id, userId: user.id });
   // A finished row is the record: the model forgets predictions after an hour.
-  const complete = row.status === "succeeded" && images.length >= row.output_count;
-  if (complete || (isFinalStatus(row.status) && row.status !== "succeeded")) {
-    return { view: toPredictionView(row, null, await imageViewsOf(backend, images)), unsaved: null };
+  const complete = own.row.status === "succeeded" && own.images.length >= own.row.output_count;
+  if (complete || (isFinalStatus(own.row.status) && own.row.status !== "succeeded")) {
+    return { view: toPredictionView(own.row, null, await imageViewsOf(backend, own.images)), unsaved: null };
   }
 
-  const live = await model.get(id);
-  const seed = row.seed ?? seedFromLogs(live.logs);
-  let current = row;
-  const learned = (live.started_at && !row.started_at) || seed !== row.seed;
-  if (live.status !== row.status || live.error !== row.error || learned) {
-    current = { ...row, status: live.status, error: live.error, completed_at: live.completed_at, started_at: row.started_at ?? live.started_at, seed };
-    await backend.rows.updatePrediction({
-      id,
-      userId: user.id,
-      status: live.status,
-      error: live.error,
-      completedAt: live.completed_at,
-      startedAt: live.started_at,
-      seed,
-    });
-  }
-  const estimate = await progressEstimate({ backend, user, row: current, live });
-  const view = toPredictionView(current, live, await imageViewsOf(backend, images), estimate);
-  const unsaved = live.status === "succeeded" ? { row: current, images, prediction: live } : null;
+  const { row, images, live, pollAfterMs } = await readShared({ row: own.row, images: own.images, backend, model, webhooks, now });
+  const estimate = await progressEstimate({ backend, user, row, now });
+  const view = { ...toPredictionView(row, null, await imageViewsOf(backend, images), estimate), pollAfterMs };
+  const outputs = live?.status === "succeeded" ? live : storedPrediction(row);
+  const unsaved = row.status === "succeeded" && images.length < row.output_count && outputs ? { row, images, prediction: outputs } : null;
   return { view, unsaved };
 }
 
@@ -73,14 +69,14 @@ async function progressEstimate({
   backend,
   user,
   row,
-  live,
+  now,
 }: {
   backend: Backend;
   user: SessionUser;
   row: PredictionRow;
-  live: ModelPrediction;
+  now: number;
 }): Promise<number | null> {
-  if (live.status !== "processing" || !live.started_at || parseProgress(live.logs) !== null) return null;
+  if (row.status !== "processing" || !row.started_at || row.progress !== null) return null;
   const key = `${user.id}\n${row.model}`;
   let typical = typicalCache.get(key);
   if (!typical || Date.now() - typical.at > 60_000) {
@@ -88,5 +84,5 @@ async function progressEstimate({
     typical = { ms: typicalRunMs(samples, FALLBACK_RUN_MS), at: Date.now() };
     typicalCache.set(key, typical);
   }
-  return estimateProgress({ elapsedMs: Date.now() - Date.parse(live.started_at), typicalMs: typical.ms });
+  return estimateProgress({ elapsedMs: now - Date.parse(row.started_at), typicalMs: typical.ms });
 }

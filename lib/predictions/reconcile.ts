@@ -9,6 +9,8 @@ export const RECONCILE_WINDOW_MS = 60 * 60_000;
 const DEFAULT_LIMIT = 100;
 // Gentle on the model's read limits and on the database; a run is a background chore.
 const DEFAULT_CONCURRENCY = 4;
+/** Without PREDICTION_DEADLINE_MINUTES: a run this old is abandoned, and is stopped before it bills for half an hour. */
+export const DEFAULT_DEADLINE_MS = 15 * 60_000;
 /** One prediction that hangs (a storage call without a timeout) must not hold up the run, nor every later one. */
 const SETTLE_TIMEOUT_MS = 2 * 60_000;
 
@@ -21,6 +23,8 @@ export type ReconcileResult = {
   running: number;
   /** Failed or canceled at the model: recorded on the row, nothing to save. */
   ended: number;
+  /** Still running past the deadline: canceled at the model, and marked so. */
+  canceled: number;
   /** Could not be settled now (the model or storage failed, or the model does not know the id). */
   failed: number;
 };
@@ -40,6 +44,7 @@ export async function reconcileUnsavedImages({
   limit = DEFAULT_LIMIT,
   concurrency = DEFAULT_CONCURRENCY,
   settleTimeoutMs = SETTLE_TIMEOUT_MS,
+  deadlineMs = DEFAULT_DEADLINE_MS,
 }: {
   backend: Backend;
   model: ImageModel;
@@ -48,14 +53,18 @@ export async function reconcileUnsavedImages({
   limit?: number;
   concurrency?: number;
   settleTimeoutMs?: number;
+  /** Predictions running longer than this since they were created are canceled at the model. */
+  deadlineMs?: number;
 }): Promise<ReconcileResult> {
   const since = new Date(now - RECONCILE_WINDOW_MS).toISOString();
+  // Webhooks that never found their row (not this app's, or a create that failed) are kept an hour at most.
+  await backend.rows.pruneEarlyWebhooks({ before: since }).catch((error: unknown) => console.warn("Reconcile: could not prune the webhook inbox", error));
   const rows = await backend.rows.listUnsavedPredictions({ since, limit });
-  const result: ReconcileResult = { checked: rows.length, saved: 0, running: 0, ended: 0, failed: 0 };
+  const result: ReconcileResult = { checked: rows.length, saved: 0, running: 0, ended: 0, canceled: 0, failed: 0 };
 
   await eachWithLimit(rows, concurrency, async (row) => {
     try {
-      result[await withTimeout(settle({ row, backend, model, maxBytes, now }), settleTimeoutMs)] += 1;
+      result[await withTimeout(settle({ row, backend, model, maxBytes, now, deadlineMs }), settleTimeoutMs)] += 1;
     } catch (error) {
       result.failed += 1;
       // asAppError logs anything unexpected in full; expected failures get one line.
@@ -71,15 +80,35 @@ async function settle({
   model,
   maxBytes,
   now,
+  deadlineMs,
 }: {
   row: PredictionRow;
   backend: Backend;
   model: ImageModel;
   maxBytes: number;
   now: number;
-}): Promise<"saved" | "running" | "ended"> {
-  // The row is only as fresh as the last poll; the model is the truth.
-  const live = await model.get(row.id);
+  deadlineMs: number;
+}): Promise<"saved" | "running" | "ended" | "canceled"> {
+  const overdue = now - Date.parse(row.created_at) > deadlineMs;
+  // Running, heard from recently (a webhook or a poll's read) and within its deadline: nothing to do, and no read spent.
+  if (!isFinalStatus(row.status) && !overdue && row.next_read_at && Date.parse(row.next_read_at) > now) return "running";
+  // The row is only as fresh as the last poll or webhook; the model is the truth.
+  let live = await model.get(row.id);
+  if (overdue && !isFinalStatus(live.status)) {
+    // Abandoned (nobody waits this long for an image): stop it before it bills for Replicate's full half hour.
+    live = await model.cancel(row.id);
+    if (live.status === "canceled") {
+      const minutes = Math.round(deadlineMs / 60_000);
+      await backend.rows.updatePrediction({
+        id: row.id,
+        userId: row.user_id,
+        status: "canceled",
+        error: `Stopped: still not finished after ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+        completedAt: live.completed_at ?? new Date(now).toISOString(),
+      });
+      return "canceled";
+    }
+  }
   if (live.status === "succeeded") {
     const { failures } = await saveGeneratedImages({ userId: row.user_id, predictionId: row.id, backend, model, maxBytes });
     // Some images saved, not all: a failure, so the next run tries the rest (the row stays unsaved until then).

@@ -4,6 +4,7 @@ import { detectImageType, peekStream, SIGNATURE_BYTES } from "@/lib/predictions/
 import { probeImageSize } from "@/lib/predictions/image-size";
 import type { Backend, ImageRow, PredictionRow } from "@/lib/predictions/ports";
 import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
+import { storedPrediction } from "@/lib/predictions/observation";
 import { seedFromLogs } from "@/lib/predictions/seed-from-logs";
 import type { ModelPrediction } from "@/lib/predictions/types";
 
@@ -60,7 +61,8 @@ async function save({ userId, predictionId, backend, model, maxBytes, fresh }: S
     const own = await requireOwnPrediction(rows, { id: predictionId, userId });
     ({ row, images: saved } = own);
     if (saved.length >= row.output_count && row.status === "succeeded") return { images: saved, failures: [] };
-    prediction = await model.get(predictionId);
+    // Outputs a verified webhook recorded need no read of the model.
+    prediction = storedPrediction(row) ?? (await model.get(predictionId));
   }
   if (prediction.status !== "succeeded") {
     throw new AppError("conflict", prediction.error ?? "This image is not ready to save yet.");

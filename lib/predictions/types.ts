@@ -61,6 +61,8 @@ export type PredictionView = {
   expectedImages: number;
   /** The images saved so far, by output index. */
   images: ImageView[];
+  /** When polling again can tell something new, in ms (the server's hint; absent on a final answer). */
+  pollAfterMs?: number;
 };
 
 /** What server actions answer with: never a thrown error across the wire. */

@@ -4,21 +4,26 @@ import type { ServerEnv } from "@/lib/env";
 export const REPLICATE_WEBHOOK_PATH = "/api/webhooks/replicate";
 
 /**
- * The webhook Replicate should call when a prediction finishes, or undefined
- * when it would be useless: the model is not Replicate, Replicate could not
- * reach the app (APP_URL not https, or a loopback/private host), or no signing
- * secret is configured (an unverifiable webhook is ignored by the handler).
- * Without one the app still saves images from polls and the reconcile step.
+ * The webhook Replicate should call as a prediction starts, logs and
+ * finishes, or undefined when it would be useless: the model is not
+ * Replicate, no signing secret is configured (an unverifiable webhook is
+ * refused by the handler), or Replicate could not reach the app (APP_URL not
+ * https, or a loopback/private host). REPLICATE_WEBHOOK_BASE_URL, when set, is
+ * used as given (a tunnel in development, a loopback stand-in in tests).
+ * Without a webhook the app reads the model instead, one shared read per
+ * prediction (lib/predictions/shared-read.ts).
  */
 export function webhookUrlFor(env: ServerEnv): string | undefined {
-  if (env.model.kind !== "replicate" || !env.model.webhookSigningSecret || !env.appUrl) return undefined;
+  if (env.model.kind !== "replicate" || !env.model.webhookSigningSecret) return undefined;
+  const base = env.model.webhookBaseUrl ?? env.appUrl;
+  if (!base) return undefined;
   let url: URL;
   try {
-    url = new URL(env.appUrl);
+    url = new URL(base);
   } catch {
     return undefined;
   }
-  if (url.protocol !== "https:" || !isPublicHostname(url.hostname)) return undefined;
+  if (!env.model.webhookBaseUrl && (url.protocol !== "https:" || !isPublicHostname(url.hostname))) return undefined;
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}${REPLICATE_WEBHOOK_PATH}`;
 }
 

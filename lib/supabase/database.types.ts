@@ -89,6 +89,11 @@ export type Database = {
       predictions: {
         Row: {
           model_key: string | null
+          progress: number | null
+          logs_length: number
+          output: Json | null
+          heard_at: string | null
+          next_read_at: string | null
           model_name: string
           output_count: number
           seed: number | null
@@ -104,6 +109,11 @@ export type Database = {
         }
         Insert: {
           model_key?: string | null
+          progress?: number | null
+          logs_length?: number
+          output?: Json | null
+          heard_at?: string | null
+          next_read_at?: string | null
           model_name: string
           output_count?: number
           seed?: number | null
@@ -119,6 +129,11 @@ export type Database = {
         }
         Update: {
           model_key?: string | null
+          progress?: number | null
+          logs_length?: number
+          output?: Json | null
+          heard_at?: string | null
+          next_read_at?: string | null
           model_name?: string
           output_count?: number
           seed?: number | null
@@ -132,6 +147,12 @@ export type Database = {
           status?: string
           user_id?: string
         }
+        Relationships: []
+      }
+      webhook_inbox: {
+        Row: { body: Json; prediction_id: string; received_at: string; webhook_id: string }
+        Insert: { body: Json; prediction_id: string; received_at?: string; webhook_id: string }
+        Update: { body?: Json; prediction_id?: string; received_at?: string; webhook_id?: string }
         Relationships: []
       }
       sdxl_images: {

@@ -1,5 +1,6 @@
 import { AppError } from "@/lib/errors";
 import type { InputValues } from "@/lib/models/input-fields";
+import { replaceableBy } from "@/lib/predictions/observation";
 import type { ImageRow, PredictionRow, RowStore } from "@/lib/predictions/ports";
 import type { PredictionStatus } from "@/lib/predictions/types";
 import type { TypedSupabaseClient } from "@/lib/supabase/client-options";
@@ -11,7 +12,8 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z
 const MAX_PAGE = 100;
 
 // Explicit column lists: a column added later is not sent to the browser by accident.
-const PREDICTION_COLUMNS = "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at";
+const PREDICTION_COLUMNS =
+  "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at,progress,logs_length,output,heard_at,next_read_at";
 const IMAGE_COLUMNS =
   "id,user_id,prediction_id,output_index,prompt,input,model,model_name,seed,storage_path,content_type,bytes,width,height,created_at";
 
@@ -101,6 +103,68 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
       await run("update prediction", (db) =>
         db.from("predictions").update({ status, error, completed_at: completedAt, ...once }).eq("id", id).eq("user_id", userId),
       );
+    },
+
+    // The same rule as the local store's, as PostgREST filters: an update whose
+    // filter matches nothing changes nothing, and the answer says so.
+    async recordObservation({ id, userId, observation: o }) {
+      const { before, same } = replaceableBy(o.status);
+      const newer = [...(before.length ? [`status.in.(${before.join(",")})`] : []), ...(same ? [`and(status.eq.${same},logs_length.lte.${o.logsLength})`] : [])];
+      const values = {
+        status: o.status,
+        error: o.error,
+        progress: o.progress,
+        logs_length: o.logsLength,
+        completed_at: o.completedAt,
+        heard_at: o.heardAt,
+        next_read_at: o.nextReadAt,
+        // Written once, when first known (PostgREST has no coalesce in an update).
+        ...(o.startedAt ? { started_at: o.startedAt } : {}),
+        ...(o.output !== undefined ? { output: o.output as Json } : {}),
+      };
+      const rows = await run("record prediction progress", (db) =>
+        db.from("predictions").update(values).eq("id", id).eq("user_id", userId).or(newer.join(",")).select("id,seed"),
+      );
+      const updated = rows?.[0];
+      if (updated && o.seed !== null && updated.seed === null) {
+        // Once per prediction at most: the seed the logs name, unless one was known already.
+        const seed = o.seed;
+        await run("record prediction seed", (db) => db.from("predictions").update({ seed }).eq("id", id).eq("user_id", userId).is("seed", null));
+      }
+      return Boolean(updated);
+    },
+
+    async claimRead({ id, userId, now, until }) {
+      const rows = await run("claim prediction read", (db) =>
+        db
+          .from("predictions")
+          .update({ next_read_at: until })
+          .eq("id", id)
+          .eq("user_id", userId)
+          .or(`next_read_at.is.null,next_read_at.lte."${now}"`)
+          .select("id"),
+      );
+      return (rows?.length ?? 0) > 0;
+    },
+
+    async keepEarlyWebhook({ webhookId, predictionId, body }) {
+      await run("keep early webhook", (db) =>
+        db
+          .from("webhook_inbox")
+          .upsert({ webhook_id: webhookId, prediction_id: predictionId, body: body as Json }, { onConflict: "webhook_id", ignoreDuplicates: true }),
+      );
+    },
+
+    async takeEarlyWebhooks({ predictionId }) {
+      const rows = await run("take early webhooks", (db) =>
+        db.from("webhook_inbox").delete().eq("prediction_id", predictionId).select("body,received_at"),
+      );
+      return (rows ?? []).sort((a, b) => Date.parse(a.received_at) - Date.parse(b.received_at)).map((row) => row.body);
+    },
+
+    async pruneEarlyWebhooks({ before }) {
+      const rows = await run("prune early webhooks", (db) => db.from("webhook_inbox").delete().lt("received_at", before).select("webhook_id"));
+      return rows?.length ?? 0;
     },
 
     async listRecentRunTimes({ userId, model, limit }) {
@@ -238,6 +302,9 @@ function toPrediction(row: Tables<"predictions">): PredictionRow {
     created_at: toUtcTimestamp(row.created_at),
     started_at: row.started_at === null ? null : toUtcTimestamp(row.started_at),
     completed_at: row.completed_at === null ? null : toUtcTimestamp(row.completed_at),
+    output: row.output as PredictionRow["output"],
+    heard_at: row.heard_at === null ? null : toUtcTimestamp(row.heard_at),
+    next_read_at: row.next_read_at === null ? null : toUtcTimestamp(row.next_read_at),
   };
 }
 

@@ -1,10 +1,11 @@
 import { setupServer } from "msw/node";
 import sharp from "sharp";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { defaultInput, type InputValues, type ModelOption } from "@/lib/models/input-fields";
 import type { PredictionView } from "@/lib/predictions/types";
 import { MODEL_FIXTURES } from "@/tests/fixtures/replicate-models";
 import { createReplicateApi, TEST_TOKEN, type ReplicateApi } from "@/tests/msw/replicate-handlers";
+import { passTime } from "@/tests/support/clock";
 import { testCookies } from "@/tests/support/cookie-jar";
 import { jsonRequest, params, startLocalApp, type LocalApp, type TestSession } from "@/tests/support/local-app";
 
@@ -50,6 +51,10 @@ beforeAll(async () => {
   alice = await app.signUp("alice@example.com");
   options = await app.context.catalog.list();
 });
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 afterAll(async () => {
   await app.stop();
   server.close();
@@ -62,6 +67,8 @@ async function start(model: string, input: Record<string, unknown>) {
 
 async function finished(id: string): Promise<PredictionView> {
   for (let i = 0; i < 5; i++) {
+    // Each poll a read interval after the last, so each one reads the model.
+    passTime(5_000);
     const view = (await (await poll(new Request(`http://localhost:3000/api/replicate/${id}`), params({ id }))).json()) as PredictionView;
     if (view.status !== "starting" && view.status !== "processing" && (view.status !== "succeeded" || view.images.length === view.expectedImages)) return view;
   }

@@ -11,6 +11,7 @@ import type { AuthFormState } from "@/lib/auth/form-state";
 import { newWebhookSecret, signedWebhook } from "@/tests/fixtures/replicate-webhook";
 import { MODEL_FIXTURES } from "@/tests/fixtures/replicate-models";
 import { createReplicateApi, TEST_TOKEN } from "@/tests/msw/replicate-handlers";
+import { passTime } from "@/tests/support/clock";
 import { testCookies } from "@/tests/support/cookie-jar";
 import { jsonRequest, params, startLocalApp, type LocalApp, type TestSession } from "@/tests/support/local-app";
 
@@ -66,7 +67,12 @@ beforeAll(async () => {
   const saved = await (await create(jsonRequest("/api/replicate", { input: { prompt: "a kept image" } }), params({}))).json();
   let image: { id: string; url: string } | null = null;
   // The fake Replicate moves one step per read: processing, then succeeded (and the poll saves).
-  for (let i = 0; i < 3 && !image; i++) image = (await (await poll(getRequest(saved.id), params({ id: saved.id }))).json()).images?.[0] ?? null;
+  // Polls read the model at most once per interval: let one pass before each.
+  for (let i = 0; i < 3 && !image; i++) {
+    passTime(5_000);
+    image = (await (await poll(getRequest(saved.id), params({ id: saved.id }))).json()).images?.[0] ?? null;
+  }
+  vi.useRealTimers();
   fx.savedId = saved.id;
   fx.imageId = image!.id;
   fx.fileSegments = image!.url.replace("/api/files/", "").split("/");

@@ -10,6 +10,7 @@ import type { Backend, SessionUser } from "@/lib/predictions/ports";
 import { getAppContext, resetAppContextForTests, type AppContext } from "@/lib/server-context";
 import { MODEL_FIXTURES } from "@/tests/fixtures/replicate-models";
 import { createReplicateApi, DELIVERY_ORIGIN, REPLICATE_API, TEST_TOKEN, type ReplicateApi } from "@/tests/msw/replicate-handlers";
+import { passTime } from "@/tests/support/clock";
 import { testCookies } from "@/tests/support/cookie-jar";
 import { jsonRequest, params, startLocalApp, type LocalApp, type TestSession } from "@/tests/support/local-app";
 import { auditStorage } from "@/tests/support/storage-audit";
@@ -71,6 +72,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  vi.useRealTimers();
   context.backendFor = original.backendFor;
   context.serviceBackend = original.serviceBackend;
   vi.restoreAllMocks();
@@ -236,8 +238,14 @@ describe("Replicate failing on read", () => {
     expect(Number(failed.headers.get("retry-after"))).toBeGreaterThan(0);
     await expectJsonError(failed, status, code);
 
+    // Nobody reads the prediction again before Replicate's Retry-After has passed.
+    const waitSeconds = Number(failed.headers.get("retry-after"));
+    passTime(waitSeconds * 1000);
     let body = await (await pollId(id)).json();
-    for (let i = 0; i < 3 && !body.images?.length; i++) body = await (await pollId(id)).json();
+    for (let i = 0; i < 3 && !body.images?.length; i++) {
+      passTime(waitSeconds * 1000);
+      body = await (await pollId(id)).json();
+    }
     expect(body).toMatchObject({ id, status: "succeeded", error: null, images: [expect.objectContaining({ url: expect.stringContaining(id) })] });
   });
 
@@ -261,6 +269,7 @@ describe("Replicate failing on read", () => {
     const error = await expectJsonError(await pollId(id), 503, "upstream_unavailable");
     expect(error.message).toBe("Replicate did not answer in time. Try again in a moment.");
     expect(Date.now() - before).toBeLessThan(2_000);
+    passTime(10_000);
     expect((await (await pollId(id)).json()).status).toBe("processing");
   });
 });

@@ -25,7 +25,7 @@ vi.mock("next/headers", () => ({ cookies: async () => testCookies }));
 
 const { POST: create } = await import("@/app/api/replicate/route");
 const { GET: poll } = await import("@/app/api/replicate/[id]/route");
-const { POST: reconcileRoute } = await import("@/app/api/internal/reconcile/route");
+const { POST: reconcileRoute, GET: reconcileGet } = await import("@/app/api/internal/reconcile/route");
 const { register } = await import("@/instrumentation");
 const { stopReconcileSchedule } = await import("@/lib/jobs/reconcile-job");
 
@@ -79,7 +79,7 @@ describe("reconcileUnsavedImages", () => {
     const a = await recorded(alice);
     const b = await recorded(bob, "a kite", "succeeded");
 
-    expect(await run()).toEqual({ checked: 2, saved: 2, running: 0, ended: 0, failed: 0 });
+    expect(await run()).toEqual({ checked: 2, saved: 2, running: 0, ended: 0, canceled: 0, failed: 0 });
     expect([...memory.files.keys()].sort()).toEqual([`${alice}/${a}.png`, `${bob}/${b}.png`].sort());
     expect([...memory.images.values()].map((image) => [image.user_id, image.prediction_id]).sort()).toEqual(
       [[alice, a], [bob, b]].sort(),
@@ -90,7 +90,7 @@ describe("reconcileUnsavedImages", () => {
   it("saves every output of a prediction that made several, each as its own row and file", async () => {
     const id = await recorded(alice, "three boats", "starting", 3);
 
-    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, failed: 0 });
+    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, canceled: 0, failed: 0 });
     const images = [...memory.images.values()].sort((x, y) => x.output_index - y.output_index);
     expect(images.map((image) => [image.output_index, image.storage_path])).toEqual([
       [0, `${alice}/${id}.png`],
@@ -112,11 +112,11 @@ describe("reconcileUnsavedImages", () => {
       return upload(args);
     };
     vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    expect(await run()).toEqual({ checked: 1, saved: 0, running: 0, ended: 0, failed: 1 });
+    expect(await run()).toEqual({ checked: 1, saved: 0, running: 0, ended: 0, canceled: 0, failed: 1 });
     expect([...memory.files.keys()]).toEqual([`${alice}/${id}.png`]);
 
     memory.backend.files.upload = upload;
-    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, failed: 0 });
+    expect(await run()).toEqual({ checked: 1, saved: 1, running: 0, ended: 0, canceled: 0, failed: 0 });
     expect([...memory.files.keys()].sort()).toEqual([`${alice}/${id}-1.png`, `${alice}/${id}.png`]);
     expect([...memory.images.values()].map((image) => image.output_index).sort()).toEqual([0, 1]);
     expect(memory.uploads).toBe(2);
@@ -126,7 +126,7 @@ describe("reconcileUnsavedImages", () => {
   it("is idempotent: a second run finds nothing to do", async () => {
     await recorded(alice);
     await run();
-    expect(await run()).toEqual({ checked: 0, saved: 0, running: 0, ended: 0, failed: 0 });
+    expect(await run()).toEqual({ checked: 0, saved: 0, running: 0, ended: 0, canceled: 0, failed: 0 });
     expect(memory.images.size).toBe(1);
     expect(memory.uploads).toBe(1);
   });
@@ -139,7 +139,7 @@ describe("reconcileUnsavedImages", () => {
     // Half way through the failing one's run, as the model sees it.
     model = createLocalModel({ dataDir, durationMs: 60_000, now: () => Date.now() + 40_000 });
 
-    expect(await run()).toEqual({ checked: 2, saved: 0, running: 1, ended: 1, failed: 0 });
+    expect(await run()).toEqual({ checked: 2, saved: 0, running: 1, ended: 1, canceled: 0, failed: 0 });
     expect(memory.predictions.get(running)?.status).toBe("processing");
     expect(memory.predictions.get(failing)).toMatchObject({ status: "failed", error: expect.stringContaining("[fail]") });
     expect(memory.files.size).toBe(0);
@@ -165,7 +165,7 @@ describe("reconcileUnsavedImages", () => {
       status: "processing",
     });
     const kept = await recorded(alice);
-    expect(await run()).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, failed: 1 });
+    expect(await run()).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, canceled: 0, failed: 1 });
     expect(memory.files.has(`${alice}/${kept}.png`)).toBe(true);
   });
 
@@ -176,8 +176,55 @@ describe("reconcileUnsavedImages", () => {
     memory.backend.files.upload = async (args) => (args.path.includes(stuck) ? new Promise(() => undefined) : upload(args));
 
     const result = await run({ settleTimeoutMs: 200 });
-    expect(result).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, failed: 1 });
+    expect(result).toEqual({ checked: 2, saved: 1, running: 0, ended: 0, canceled: 0, failed: 1 });
     expect(memory.files.has(`${bob}/${fine}.png`)).toBe(true);
+  });
+});
+
+describe("reconcile's deadline for abandoned runs", () => {
+  it("cancels at the model a prediction still running past the deadline, marks it, and leaves younger ones running", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "sdxl-deadline-"));
+    try {
+      const slow = createLocalModel({ dataDir, durationMs: 40 * 60_000 });
+      const runnable = await createModelCatalog({ engine: slow, entries: [{ key: LOCAL_MODEL_KEY, ref: "local" }], store: createMemorySchemaStore() }).resolve();
+      const memory = createMemoryBackend();
+      const owner = "6c0f3f8e-8d6e-4d0b-9a51-1b1a0b8e1c01";
+      const ids: string[] = [];
+      for (const prompt of ["left running", "just started"]) {
+        const checked = runnable.validate({ prompt, width: 256, height: 256, num_inference_steps: 4 });
+        if (!checked.ok) throw new Error("invalid input");
+        const prediction = await slow.create({ target: runnable.target, input: checked.input });
+        await memory.backend.rows.insertPrediction({
+          id: prediction.id, user_id: owner, model: runnable.reference, model_name: runnable.displayName, model_key: runnable.key,
+          input: checked.input, seed: null, output_count: 1, status: "processing",
+        });
+        ids.push(prediction.id);
+      }
+      // The first was created 16 minutes before this run; the second is fresh.
+      const old = memory.predictions.get(ids[0])!;
+      memory.predictions.set(ids[0], { ...old, created_at: new Date(Date.now() - 16 * 60_000).toISOString() });
+
+      const result = await reconcileUnsavedImages({ backend: memory.backend, model: slow, maxBytes, deadlineMs: 15 * 60_000 });
+      expect(result).toEqual({ checked: 2, saved: 0, running: 1, ended: 0, canceled: 1, failed: 0 });
+      expect(memory.predictions.get(ids[0])).toMatchObject({ status: "canceled", error: "Stopped: still not finished after 15 minutes." });
+      expect((await slow.get(ids[0])).status).toBe("canceled");
+      expect((await slow.get(ids[1])).status).not.toBe("canceled");
+      expect(memory.predictions.get(ids[1])?.status).not.toBe("canceled");
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("spends no read on a running prediction the row heard about recently (webhooks, or a poll's read)", async () => {
+    const memory = createMemoryBackend();
+    const model = { get: vi.fn() } as unknown as ImageModel;
+    const row = await memory.backend.rows.insertPrediction({
+      id: "heardrecently0000000000000", user_id: "6c0f3f8e-8d6e-4d0b-9a51-1b1a0b8e1c01", model: "m", model_name: "M", model_key: null,
+      input: { prompt: "p" }, seed: null, output_count: 1, status: "processing",
+    });
+    memory.predictions.set(row.id, { ...row, next_read_at: new Date(Date.now() + 20_000).toISOString() });
+    expect(await reconcileUnsavedImages({ backend: memory.backend, model, maxBytes })).toMatchObject({ checked: 1, running: 1 });
+    expect(model.get).not.toHaveBeenCalled();
   });
 });
 
@@ -263,7 +310,7 @@ describe("in the running app (local mode)", () => {
     const response = await reconcileRequest(`Bearer ${RECONCILE_SECRET}`);
     expect(response.status).toBe(200);
     const result = await response.json();
-    expect(result).toMatchObject({ saved: result.checked, running: 0, ended: 0, failed: 0 });
+    expect(result).toMatchObject({ saved: result.checked, running: 0, ended: 0, canceled: 0, failed: 0 });
     expect(result.saved).toBeGreaterThanOrEqual(1);
     expect(await imageOf(id)).not.toBeNull();
   });
@@ -279,6 +326,25 @@ describe("in the running app (local mode)", () => {
     expect((await response.json()).error.code).toBe("unauthorized");
     expect(await imageOf(id)).toBeNull();
     await reconcileRequest(`Bearer ${RECONCILE_SECRET}`);
+  });
+
+  it("answers Vercel Cron: GET with Authorization: Bearer <CRON_SECRET>, and nothing else", async () => {
+    const cronSecret = "a-vercel-cron-secret-0123456789";
+    app.context.env.cronSecret = cronSecret;
+    try {
+      const get = (authorization?: string) =>
+        reconcileGet(new Request("http://localhost:3000/api/internal/reconcile", { headers: authorization ? { authorization } : {} }));
+      const id = await abandoned();
+      expect((await get()).status).toBe(401);
+      expect((await get("Bearer not-the-cron-secret")).status).toBe(401);
+      expect(await imageOf(id)).toBeNull();
+      const response = await get(`Bearer ${cronSecret}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ failed: 0 });
+      expect(await imageOf(id)).not.toBeNull();
+    } finally {
+      app.context.env.cronSecret = undefined;
+    }
   });
 
   it("does not exist (404) when RECONCILE_SECRET is not set", async () => {
@@ -304,7 +370,7 @@ describe("scripts/reconcile.mjs", () => {
       seen.push(request.headers.authorization);
       const ok = request.method === "POST" && request.url === "/api/internal/reconcile" && request.headers.authorization === `Bearer ${RECONCILE_SECRET}`;
       response.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
-      response.end(JSON.stringify(ok ? { checked: 3, saved: 2, running: 1, ended: 0, failed: 0 } : { error: { code: "unauthorized", message: "A valid reconcile token is required." } }));
+      response.end(JSON.stringify(ok ? { checked: 3, saved: 2, running: 1, ended: 0, canceled: 0, failed: 0 } : { error: { code: "unauthorized", message: "A valid reconcile token is required." } }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -131,7 +131,7 @@ describe("saving a Replicate image", () => {
     const [polled, hooked] = await Promise.all([
       saveGeneratedImages({ userId, predictionId: prediction.id, backend: memory.backend, model: m, maxBytes }),
       handleReplicateWebhook(signedWebhook({ body: prediction, secret }), {
-        secret,
+        secrets: [secret],
         model: m,
         backend: memory.backend,
         maxBytes,

@@ -1,7 +1,9 @@
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createReplicateModel } from "@/lib/models/replicate";
-import { handleReplicateWebhook, SeenWebhookIds, type ReplicateWebhookDeps } from "@/lib/predictions/replicate-webhook";
+import { AppError } from "@/lib/errors";
+import { applyEarlyWebhooks, handleReplicateWebhook, SeenWebhookIds, type ReplicateWebhookDeps } from "@/lib/predictions/replicate-webhook";
+import { verifyWebhookSignature } from "@/lib/predictions/webhook-signature";
 import { createMemoryBackend } from "@/tests/fixtures/memory-backend";
 import { newPredictionRow } from "@/tests/fixtures/prediction-rows";
 import { newWebhookSecret, signedWebhook } from "@/tests/fixtures/replicate-webhook";
@@ -22,7 +24,7 @@ beforeEach(() => {
   memory = createMemoryBackend();
   secret = newWebhookSecret();
   deps = {
-    secret,
+    secrets: [secret],
     model: createReplicateModel(
       { apiToken: TEST_TOKEN },
       { retry: { attempts: 2, baseDelayMs: 1 } },
@@ -127,13 +129,21 @@ describe("Replicate webhook", () => {
     }
   });
 
-  it("acknowledges an unknown prediction with 200, logs it, and does nothing", async () => {
-    const stranger = api.addPrediction({ status: "succeeded" });
-    const response = await handleReplicateWebhook(signedWebhook({ body: stranger, secret }), deps);
+  it("keeps a delivery for a prediction whose row is not written yet, instead of dropping it, and reads nothing", async () => {
+    vi.spyOn(console, "info").mockImplementation(() => undefined);
+    const early = api.addPrediction({ status: "succeeded" });
+    const response = await handleReplicateWebhook(signedWebhook({ body: early, secret, id: "msg_early" }), deps);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ ignored: true });
-    expect(console.warn).toHaveBeenCalledWith(expect.stringContaining(stranger.id));
+    expect(await response.json()).toMatchObject({ kept: true });
+    expect([...memory.inbox.values()]).toEqual([expect.objectContaining({ predictionId: early.id })]);
     expect(api.requests).toHaveLength(0);
+
+    // The create writes its row and applies what was kept: the image is saved.
+    await memory.backend.rows.insertPrediction(newPredictionRow({ id: early.id, user_id: userId }));
+    await applyEarlyWebhooks({ backend: memory.backend, model: deps.model, predictionId: early.id, maxBytes: deps.maxBytes });
+    expect(memory.images.size).toBe(1);
+    expect(memory.inbox.size).toBe(0);
+    expect(api.requestsTo("get")).toHaveLength(0);
   });
 
   it("records a failed prediction's error on its row", async () => {
@@ -147,20 +157,122 @@ describe("Replicate webhook", () => {
     });
   });
 
-  it("asks Replicate to retry when Replicate itself is down, and accepts that retry", async () => {
+  it("asks Replicate to retry when storage is down, and accepts that retry", async () => {
     const prediction = await ownedPrediction();
-    api.failNext("get", 503, 2);
+    const upload = memory.backend.files.upload;
+    memory.backend.files.upload = async () => Promise.reject(new AppError("upstream_unavailable", "Storage is down.", { retryAfter: 5 }));
     const id = "msg_retry";
     const failed = await handleReplicateWebhook(signedWebhook({ body: prediction, secret, id }), deps);
     expect(failed.status).toBe(503);
+    memory.backend.files.upload = upload;
     const retried = await handleReplicateWebhook(signedWebhook({ body: prediction, secret, id }), deps);
     expect(retried.status).toBe(200);
     expect(memory.images.size).toBe(1);
+    expect(api.requestsTo("get")).toHaveLength(0);
   });
 
   it("does not exist without a signing secret", async () => {
     const prediction = await ownedPrediction();
-    const response = await handleReplicateWebhook(signedWebhook({ body: prediction, secret }), { ...deps, secret: undefined });
+    const response = await handleReplicateWebhook(signedWebhook({ body: prediction, secret }), { ...deps, secrets: [] });
     expect(response.status).toBe(404);
+  });
+});
+
+describe("Replicate webhook events on the row", () => {
+  /** The emulator sends signed deliveries straight to the handler. */
+  function replicateSending(secretUsed = secret) {
+    api = createReplicateApi({ webhooks: { secret: secretUsed, deliver: (request) => handleReplicateWebhook(request, deps) } });
+    server.resetHandlers(...api.handlers);
+  }
+
+  async function running(): Promise<string> {
+    const prediction = api.addPrediction({ status: "starting", webhook: "https://studio.example.com/api/webhooks/replicate", webhook_events_filter: ["start", "logs", "completed"] });
+    await memory.backend.rows.insertPrediction(newPredictionRow({ id: prediction.id, user_id: userId, status: "starting" }));
+    return prediction.id;
+  }
+
+  it("records start, then progress and the seed from logs, then the outputs and the saved image on completed", async () => {
+    replicateSending();
+    const id = await running();
+    await api.emit(id, "start");
+    expect(memory.predictions.get(id)).toMatchObject({ status: "starting", progress: null });
+    expect(memory.predictions.get(id)?.next_read_at).not.toBeNull();
+
+    api.setProgress(id, 0.4);
+    await api.emit(id, "logs");
+    expect(memory.predictions.get(id)).toMatchObject({ status: "processing", progress: 0.4, seed: 4242 });
+
+    api.finish(id);
+    expect((await api.emit(id, "completed"))?.status).toBe(200);
+    expect(memory.predictions.get(id)).toMatchObject({ status: "succeeded", progress: 1, output: [api.outputUrl(id)] });
+    expect(memory.images.size).toBe(1);
+    expect(api.requestsTo("get")).toHaveLength(0);
+  });
+
+  it("does not move a row backwards when deliveries arrive out of order", async () => {
+    replicateSending();
+    const id = await running();
+    api.setProgress(id, 0.2);
+    const earlyBody = structuredClone(api.predictions.get(id));
+    const early = () => signedWebhook({ body: earlyBody, secret });
+    api.setProgress(id, 0.8);
+    await api.emit(id, "logs");
+    await handleReplicateWebhook(early(), deps);
+    expect(memory.predictions.get(id)).toMatchObject({ status: "processing", progress: 0.8 });
+
+    api.finish(id);
+    const completed = signedWebhook({ body: api.predictions.get(id), secret });
+    await handleReplicateWebhook(completed, deps);
+    // A logs delivery overtaken by completed, and a start that was late.
+    await handleReplicateWebhook(early(), deps);
+    await handleReplicateWebhook(signedWebhook({ body: { ...api.predictions.get(id), status: "starting", logs: "" }, secret }), deps);
+    expect(memory.predictions.get(id)).toMatchObject({ status: "succeeded", progress: 1 });
+    expect(memory.images.size).toBe(1);
+  });
+
+  it("treats a redelivered completed (new webhook id, same body) as the same result: one image, one upload", async () => {
+    replicateSending();
+    const id = await running();
+    api.finish(id);
+    await api.emit(id, "completed");
+    await api.emit(id, "completed");
+    expect(memory.images.size).toBe(1);
+    expect(memory.uploads).toBe(1);
+  });
+
+  it("sends only the events the prediction asked for", async () => {
+    replicateSending();
+    const id = await running();
+    expect(await api.emit(id, "output")).toBeNull();
+    expect(api.deliveries).toEqual([]);
+  });
+
+  it("accepts deliveries signed with either of two secrets while one is rotated, and refuses any other", async () => {
+    const previous = newWebhookSecret();
+    const rotating = { ...deps, secrets: [newWebhookSecret(), previous] };
+    const prediction = await ownedPrediction({ status: "processing" });
+    expect((await handleReplicateWebhook(signedWebhook({ body: prediction, secret: previous }), rotating)).status).toBe(200);
+    expect((await handleReplicateWebhook(signedWebhook({ body: prediction, secret: rotating.secrets[0] }), rotating)).status).toBe(200);
+    expect((await handleReplicateWebhook(signedWebhook({ body: prediction, secret: newWebhookSecret() }), rotating)).status).toBe(401);
+  });
+});
+
+describe("verifyWebhookSignature", () => {
+  const signed = signedWebhook({ body: { id: "abc" }, secret: newWebhookSecret(), id: "msg_1", timestamp: 1_700_000_000 });
+  const header = signed.headers.get("webhook-signature")!;
+
+  it("checks the HMAC of id.timestamp.body against each v1 entry, with a whsec_ secret", async () => {
+    const body = await signed.clone().text();
+    const secretValue = newWebhookSecret();
+    const good = signedWebhook({ body, secret: secretValue, id: "msg_1", timestamp: 1_700_000_000 }).headers.get("webhook-signature")!;
+    const check = (value: string, over = body) => verifyWebhookSignature({ id: "msg_1", timestamp: "1700000000", body: over, header: value, secrets: [secretValue] });
+    expect(check(good)).toBe(true);
+    expect(check(`v1,AAAA ${good}`)).toBe(true);
+    expect(check(good, `${body} `)).toBe(false);
+    expect(check(header)).toBe(false);
+    // Not the v1 scheme, a signature of the wrong length, garbage: false, never a throw.
+    expect(check(good.replace("v1,", "v2,"))).toBe(false);
+    expect(check("v1,c2hvcnQ=")).toBe(false);
+    expect(check("v1")).toBe(false);
   });
 });

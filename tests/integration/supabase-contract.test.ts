@@ -13,7 +13,8 @@ vi.mock("next/headers", () => ({ cookies: async () => testCookies }));
 const { createSupabaseBackend } = await import("@/lib/supabase/supabase-backend");
 
 const config = { kind: "supabase", url: SUPABASE_URL, publishableKey: PUBLISHABLE_KEY, serviceRoleKey: SERVICE_ROLE_KEY } as const;
-const PREDICTION_COLUMNS = "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at";
+const PREDICTION_COLUMNS =
+  "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at,progress,logs_length,output,heard_at,next_read_at";
 const IMAGE_COLUMNS =
   "id,user_id,prediction_id,output_index,prompt,input,model,model_name,seed,storage_path,content_type,bytes,width,height,created_at";
 const input: InputValues = { prompt: "a lighthouse at dusk", width: 1024, height: 1024, num_outputs: 1, seed: 1234 };

@@ -2,7 +2,8 @@ import { http, HttpResponse, type HttpHandler } from "msw";
 import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { encodePng } from "@/lib/models/png";
-import type { ModelFixture, VersionBody } from "@/tests/fixtures/replicate-models";
+import { signedWebhook } from "@/tests/fixtures/replicate-webhook";
+import { inputSchemaOf, type ModelFixture, type VersionBody } from "@/tests/fixtures/replicate-models";
 import {
   COMMUNITY_MODEL_BY_NAME,
   INVALID_VERSION,
@@ -12,7 +13,7 @@ import {
   outputsFor,
   validateLikeReplicate,
 } from "@/tests/support/replicate-rules.mjs";
-import { logsFor, seedFor, stepsOf, type Run } from "@/tests/support/replicate-runs.mjs";
+import { logsFor, seedFor, stepsOf, tqdmLine, type Run } from "@/tests/support/replicate-runs.mjs";
 
 /**
  * Replicate's HTTP API as msw handlers, with the shapes its real answers have
@@ -26,6 +27,8 @@ export const TEST_TOKEN = "r8_test_0123456789abcdef";
 
 export type RecordedRequest = { method: string; url: string; path: string; headers: Record<string, string>; body: unknown };
 export type ReplicateRoute = "create" | "get" | "cancel" | "delivery" | "model" | "files";
+/** Replicate's webhook events (replicate.com/docs/topics/webhooks). */
+export type WebhookEvent = "start" | "output" | "logs" | "completed";
 
 /** A Replicate FileObject (POST /v1/files, replicate.com/docs/reference/http#files.create). */
 export type FileObject = {
@@ -95,6 +98,19 @@ export function createReplicateApi(
     deployments?: Record<string, ModelFixture>;
     /** Pixel scale of served images (1 = the model's real size); content is a flat colour either way. */
     scale?: number;
+    /**
+     * Send signed webhooks as Replicate does: `deliver` stands for the network
+     * between Replicate and the app (usually the app's webhook handler).
+     */
+    webhooks?: { secret: string; deliver: (request: Request) => Promise<Response> };
+    /**
+     * Replicate's per-account limit on reads (everything but creates: 3,000 a
+     * minute), scaled down: past `perWindow` reads in a window of `windowMs`,
+     * 429 with Retry-After and Replicate's own body.
+     */
+    readLimit?: { perWindow: number; windowMs: number };
+    /** Finish every prediction at create, before answering it (a model faster than the create's round trip). */
+    finishOnCreate?: boolean;
   } = {},
 ) {
   const baseUrl = (options.baseUrl ?? REPLICATE_API).replace(/\/$/, "");
@@ -104,6 +120,7 @@ export function createReplicateApi(
   const requests: RecordedRequest[] = [];
   const predictions = new Map<string, FakePrediction>();
   const failures: Array<{ route: ReplicateRoute; failure: Failure }> = [];
+  const deliveries: Array<{ id: string; event: WebhookEvent }> = [];
 
   const outputUrl = (id: string) => `${outputOrigin}/xezq/${id}/out-0.png`;
   const models = options.models ? new Map(options.models.map((fixture) => [fixture.ref, fixture])) : null;
@@ -195,13 +212,48 @@ export function createReplicateApi(
     });
   }
 
-  /** Records, checks the token, applies an injected failure; null means "answer normally". */
+  const readWindow = { start: 0, count: 0 };
+  /** Replicate's read limit: a fixed window per account, answered as Replicate answers it. */
+  function throttled(route: ReplicateRoute): Response | null {
+    const limit = options.readLimit;
+    if (!limit || route === "create" || route === "delivery") return null;
+    const now = Date.now();
+    if (now - readWindow.start >= limit.windowMs) Object.assign(readWindow, { start: now, count: 0 });
+    if (++readWindow.count <= limit.perWindow) return null;
+    const seconds = Math.max(1, Math.ceil((readWindow.start + limit.windowMs - now) / 1000));
+    return HttpResponse.json(
+      { detail: `Request was throttled. Your rate limit resets in ~${seconds}s.` },
+      { status: 429, headers: { "retry-after": String(seconds) } },
+    );
+  }
+
+  /** Records, checks the token, applies the read limit and an injected failure; null means "answer normally". */
   async function gate(route: ReplicateRoute, request: Request): Promise<Response | null> {
     await record(request);
     if (route !== "delivery" && request.headers.get("authorization") !== `Bearer ${token}`) {
       return HttpResponse.json(ERROR_BODIES[401] as object, { status: 401 });
     }
-    return injected(route);
+    return throttled(route) ?? injected(route);
+  }
+
+  /**
+   * Sends `event` for a prediction to its webhook, signed, as Replicate does,
+   * if it was created with a webhook that asked for that event; null otherwise.
+   * The body is the whole prediction as it stands.
+   */
+  async function emit(id: string, event: WebhookEvent): Promise<Response | null> {
+    const prediction = predictions.get(id);
+    const filter = (prediction?.webhook_events_filter as WebhookEvent[] | undefined) ?? ["start", "output", "logs", "completed"];
+    if (!prediction?.webhook || !options.webhooks || !filter.includes(event)) return null;
+    deliveries.push({ id, event });
+    return options.webhooks.deliver(signedWebhook({ body: prediction, secret: options.webhooks.secret, url: String(prediction.webhook) }));
+  }
+
+  /** Moves a prediction to `processing` at `fraction` of its steps (tqdm logs), as a run does. */
+  function setProgress(id: string, fraction: number) {
+    const prediction = predictions.get(id)!;
+    const lines = [0, Math.round(fraction * 30)].map((n) => tqdmLine(n, 30));
+    Object.assign(prediction, { status: "processing", started_at: prediction.started_at ?? new Date().toISOString(), logs: `Using seed: 4242\n${lines.join("\n")}` });
   }
 
   async function create(request: Request, model?: string): Promise<Response> {
@@ -212,7 +264,17 @@ export function createReplicateApi(
       input: body.input as Record<string, unknown>,
       ...(body.webhook ? { webhook: body.webhook, webhook_events_filter: body.webhook_events_filter } : {}),
     });
-    return HttpResponse.json(prediction, { status: 201 });
+    return answerCreate(prediction);
+  }
+
+  /** The create's answer; with finishOnCreate the model has finished, and said so by webhook, before it. */
+  async function answerCreate(prediction: FakePrediction): Promise<Response> {
+    const answer = structuredClone(prediction);
+    if (options.finishOnCreate) {
+      succeed(prediction);
+      await emit(prediction.id, "completed");
+    }
+    return HttpResponse.json(answer, { status: 201 });
   }
 
   const notFound = () => HttpResponse.json(ERROR_BODIES[404] as object, { status: 404 });
@@ -246,7 +308,7 @@ export function createReplicateApi(
       ...(body.webhook ? { webhook: body.webhook, webhook_events_filter: body.webhook_events_filter } : {}),
     });
     emulated.set(prediction.id, { fixture, input: checked.input, count, format, width, height, seed });
-    return HttpResponse.json(prediction, { status: 201 });
+    return answerCreate(prediction);
   }
 
   async function createByVersion(request: Request): Promise<Response> {
@@ -423,6 +485,12 @@ export function createReplicateApi(
     files,
     outputUrl,
     addPrediction,
+    emit,
+    setProgress,
+    /** Finishes a prediction at Replicate (succeeded, with its outputs), without anyone asking. */
+    finish: (id: string) => succeed(predictions.get(id)!),
+    /** Every webhook sent, in order. */
+    deliveries,
     /** The next `times` requests to `route` fail this way (in order of injection). */
     failNext(route: ReplicateRoute, failure: Failure, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ route, failure });

@@ -142,7 +142,7 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
   const flows = new Map<string, { userId: string; challenge: string }>();
   const tokenHashes = new Map<string, string>();
   const mail: Array<{ to: string; type: "signup" | "magiclink" | "recovery"; tokenHash: string; authCode?: string; redirectTo: string | null }> = [];
-  const tables: Record<TableName, Row[]> = { predictions: [], sdxl_images: [], input_images: [], prediction_inputs: [] };
+  const tables: Record<TableName, Row[]> = { predictions: [], sdxl_images: [], input_images: [], prediction_inputs: [], webhook_inbox: [] };
   /** public.auth_attempts and auth_known_addresses (supabase/migrations/20261202300000_auth_throttle.sql). */
   const attempts = new Map<number, { key: string; at: number }>();
   const knownAddresses = new Map<string, number>();

@@ -12,13 +12,15 @@ import type { Gate, Identity } from "@/tests/msw/supabase-handlers";
  */
 
 export type Row = Record<string, unknown>;
-type ColumnType = "text" | "uuid" | "timestamptz" | "int" | "jsonb";
+type ColumnType = "text" | "uuid" | "timestamptz" | "int" | "float" | "jsonb";
 
 const SCHEMA: Record<string, Record<string, ColumnType>> = {
   predictions: {
     id: "text", user_id: "uuid", model: "text", model_name: "text", model_key: "text", input: "jsonb", seed: "int", output_count: "int",
     status: "text", error: "text", created_at: "timestamptz", started_at: "timestamptz", completed_at: "timestamptz",
+    progress: "float", logs_length: "int", output: "jsonb", heard_at: "timestamptz", next_read_at: "timestamptz",
   },
+  webhook_inbox: { webhook_id: "text", prediction_id: "text", body: "jsonb", received_at: "timestamptz" },
   sdxl_images: {
     id: "uuid", user_id: "uuid", prediction_id: "text", output_index: "int", prompt: "text", input: "jsonb", model: "text", model_name: "text",
     seed: "int", storage_path: "text", content_type: "text", bytes: "int", width: "int", height: "int", created_at: "timestamptz",
@@ -30,16 +32,17 @@ const SCHEMA: Record<string, Record<string, ColumnType>> = {
   prediction_inputs: { prediction_id: "text", name: "text", input_id: "uuid", user_id: "uuid" },
 };
 
-export type TableName = "predictions" | "sdxl_images" | "input_images" | "prediction_inputs";
+export type TableName = "predictions" | "sdxl_images" | "input_images" | "prediction_inputs" | "webhook_inbox";
 
 // Columns the migrations let be null, and the defaults they give.
-const NULLABLE = new Set(["error", "completed_at", "started_at", "model_key", "seed", "last_used_at"]);
+const NULLABLE = new Set(["error", "completed_at", "started_at", "model_key", "seed", "last_used_at", "progress", "heard_at", "next_read_at"]);
 const NULLABLE_IN: Record<string, Set<string>> = { input_images: new Set(["bytes", "width", "height"]) };
 const DEFAULTS: Record<string, Record<string, unknown>> = {
-  predictions: { output_count: 1 },
+  predictions: { output_count: 1, logs_length: 0 },
   sdxl_images: { output_index: 0 },
   input_images: { status: "pending" },
   prediction_inputs: {},
+  webhook_inbox: {},
 };
 
 // What `authenticated` was granted in the migration; anon has nothing.
@@ -47,8 +50,10 @@ const GRANTS = {
   predictions: {
     select: true, delete: false,
     insert: ["id", "user_id", "model", "input", "status", "model_name", "model_key", "seed", "output_count"],
-    update: ["status", "error", "completed_at", "seed", "started_at"],
+    update: ["status", "error", "completed_at", "seed", "started_at", "progress", "logs_length", "heard_at", "next_read_at"],
   },
+  // Service role only: no grant to authenticated at all.
+  webhook_inbox: { select: false, delete: false, insert: [] as string[], update: [] as string[] },
   sdxl_images: {
     select: true, delete: true, update: [] as string[],
     insert: [
@@ -113,6 +118,11 @@ function coerce(table: string, column: string, value: unknown): unknown {
   if (type === "int") {
     const number = Number(value);
     if (!Number.isInteger(number)) throw new PgError(400, "22P02", `invalid input syntax for type integer: "${String(value)}"`);
+    return number;
+  }
+  if (type === "float") {
+    const number = Number(value);
+    if (!Number.isFinite(number)) throw new PgError(400, "22P02", `invalid input syntax for type double precision: "${String(value)}"`);
     return number;
   }
   return type === "jsonb" ? value : String(value);
@@ -213,6 +223,14 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
       const nullable = NULLABLE.has(column) || (NULLABLE_IN[table]?.has(column) ?? false);
       if (row[column] === null && !nullable && type !== "jsonb") throw new PgError(400, "23502", `null value in column "${column}" of relation "${table}" violates not-null constraint`);
     }
+    if (table === "webhook_inbox") {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(row.prediction_id as string)) throw new PgError(400, "23514", 'new row for relation "webhook_inbox" violates check constraint');
+      if (tables.webhook_inbox.some((other) => other.webhook_id === row.webhook_id)) {
+        if (ignoreDuplicates && onConflict === "webhook_id") return "skip";
+        throw new PgError(409, "23505", 'duplicate key value violates unique constraint "webhook_inbox_pkey"');
+      }
+      return;
+    }
     if (!userExists(row.user_id as string)) throw new PgError(409, "23503", `insert or update on table "${table}" violates foreign key constraint "${table}_user_id_fkey"`);
     if (table === "predictions") {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(row.id as string) || !STATUSES.includes(row.status as string)) {
@@ -267,7 +285,7 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
     const representation = prefer.includes("return=representation");
     const method = request.method;
 
-    if (identity.role === "anon") throw denied(identity, table);
+    if (identity.role === "anon" || (isUser && !grants.select)) throw denied(identity, table);
     let result: Row[];
     if (method === "GET" || method === "HEAD") {
       const filters = compileFilters(table, params);
@@ -294,6 +312,10 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
         for (const column of Object.keys(SCHEMA[table])) row[column] = coerce(table, column, value[column] ?? DEFAULTS[table][column]);
         row.created_at = pgNow();
         if (table === "sdxl_images") row.id = randomUUID();
+        if (table === "webhook_inbox") {
+          delete row.created_at;
+          row.received_at = pgNow();
+        }
         // Row-level security is checked before constraints, even for ON CONFLICT DO NOTHING.
         const sub = identity.role === "authenticated" ? identity.sub : null;
         const ownPrediction =

@@ -240,3 +240,24 @@ describe("the emulator's rules beyond one field", () => {
     expect((await runToEnd(replicate, pro.id)).logs).not.toMatch(/it\/s|%\|/);
   });
 });
+
+describe("the emulator's read limit", () => {
+  it("answers reads past the window's budget with Replicate's 429, Retry-After and body; creates are not counted", async () => {
+    const api = createReplicateApi({ readLimit: { perWindow: 2, windowMs: 30_000 } });
+    server.resetHandlers(...api.handlers);
+    const prediction = api.addPrediction();
+    const get = () => fetch(`${REPLICATE_API}/predictions/${prediction.id}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect((await get()).status).toBe(200);
+    expect((await get()).status).toBe(200);
+    const created = await fetch(`${REPLICATE_API}/predictions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ version: SDXL_DEFAULT_VERSION, input: { prompt: "x" } }),
+    });
+    expect(created.status).toBe(201);
+    const throttled = await get();
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get("retry-after")).toBe("30");
+    expect(await throttled.json()).toEqual({ detail: "Request was throttled. Your rate limit resets in ~30s." });
+  });
+});

@@ -118,7 +118,7 @@ describe("create", () => {
       version: DEFAULT_SDXL_VERSION,
       input,
       webhook: "https://studio.example.com/api/webhooks/replicate",
-      webhook_events_filter: ["completed"],
+      webhook_events_filter: ["start", "logs", "completed"],
     });
   });
 

@@ -17,6 +17,12 @@ describe("webhookUrlFor", () => {
     expect(webhookUrlFor(env({ APP_URL: "https://example.com/studio" }))).toBe("https://example.com/studio/api/webhooks/replicate");
   });
 
+  it("uses REPLICATE_WEBHOOK_BASE_URL as given, loopback or http included (a tunnel, a test stand-in)", () => {
+    expect(webhookUrlFor(env({ REPLICATE_WEBHOOK_BASE_URL: "http://127.0.0.1:4010", APP_URL: undefined }))).toBe("http://127.0.0.1:4010/api/webhooks/replicate");
+    expect(webhookUrlFor(env({ REPLICATE_WEBHOOK_BASE_URL: "https://abc123.ngrok-free.app/" }))).toBe("https://abc123.ngrok-free.app/api/webhooks/replicate");
+    expect(webhookUrlFor(env({ REPLICATE_WEBHOOK_BASE_URL: "http://127.0.0.1:4010", REPLICATE_WEBHOOK_SIGNING_SECRET: undefined }))).toBeUndefined();
+  });
+
   it("sends none without a signing secret: an unverifiable webhook is useless", () => {
     expect(webhookUrlFor(env({ REPLICATE_WEBHOOK_SIGNING_SECRET: undefined }))).toBeUndefined();
   });

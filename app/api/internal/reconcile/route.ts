@@ -5,16 +5,26 @@ import { reconcileNow } from "@/lib/jobs/reconcile-job";
 import { getAppContext } from "@/lib/server-context";
 
 /**
- * Runs the reconcile step now (`npm run reconcile`, a cron job): saves images
- * of predictions that succeeded in the last hour but were never saved.
- * Answered only with `Authorization: Bearer <RECONCILE_SECRET>`; without that
- * setting the endpoint does not exist (404).
+ * Runs the reconcile step now: saves images of predictions that succeeded in
+ * the last hour but were never saved, and cancels runs past their deadline.
+ * Two callers, each with its own secret as `Authorization: Bearer <secret>`:
+ * - POST with RECONCILE_SECRET: `npm run reconcile`, any cron job;
+ * - GET with CRON_SECRET: Vercel Cron (vercel.json), which sends exactly that,
+ *   for hosts that keep no server process running between requests.
+ * Either secret is accepted by either method. With neither set the endpoint
+ * does not exist (404).
  */
-export async function POST(request: Request): Promise<Response> {
+export const POST = run;
+export const GET = run;
+
+async function run(request: Request): Promise<Response> {
   try {
     const { env } = await getAppContext();
-    if (!env.reconcileSecret) throw new AppError("not_found", "Not found.");
-    if (!bearerMatches(request.headers.get("authorization"), env.reconcileSecret)) {
+    const secrets = [env.reconcileSecret, env.cronSecret].filter((secret): secret is string => Boolean(secret));
+    if (secrets.length === 0) throw new AppError("not_found", "Not found.");
+    const header = request.headers.get("authorization");
+    // Every secret is compared, so the time taken does not say which one was close.
+    if (!secrets.map((secret) => bearerMatches(header, secret)).includes(true)) {
       throw new AppError("unauthorized", "A valid reconcile token is required.");
     }
     return json(await reconcileNow());

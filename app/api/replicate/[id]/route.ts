@@ -2,15 +2,19 @@ import { asAppError } from "@/lib/errors";
 import { json, withUser } from "@/lib/http/with-user";
 import { imageViewsOf, readPrediction } from "@/lib/predictions/read-prediction";
 import { saveGeneratedImages } from "@/lib/predictions/save-image";
+import { webhookUrlFor } from "@/lib/predictions/webhook-url";
 
 /**
- * The owner's prediction, with progress. The first poll that sees `succeeded`
+ * The owner's prediction, with progress and `pollAfterMs`, the server's hint
+ * for the next poll. It answers from the row unless a read of the model is due
+ * (see lib/predictions/shared-read.ts). The first poll that sees `succeeded`
  * also saves the images on the server, so they are kept even if the page that
  * started it is closed right after.
  */
 export const GET = withUser<{ id: string }>(async ({ user, context, params }) => {
   const backend = context.backendFor(user);
-  const { view, unsaved } = await readPrediction({ user, backend, model: context.model, id: params.id });
+  const webhooks = webhookUrlFor(context.env) !== undefined;
+  const { view, unsaved } = await readPrediction({ user, backend, model: context.model, id: params.id, webhooks });
   if (!unsaved) return json(view);
   try {
     const { images, failures } = await saveGeneratedImages({
