@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { encodePng } from "@/lib/models/png";
 import { signedWebhook } from "@/tests/fixtures/replicate-webhook";
-import { inputSchemaOf, type ModelFixture, type VersionBody } from "@/tests/fixtures/replicate-models";
+import type { ModelFixture, VersionBody } from "@/tests/fixtures/replicate-models";
 import {
   COMMUNITY_MODEL_BY_NAME,
   INVALID_VERSION,
