@@ -76,10 +76,14 @@ async function createBackend(env: ServerEnv, secureCookies: boolean): Promise<Ba
 const holder = globalThis as typeof globalThis & { __sdxlAppContext?: Promise<AppContext> };
 
 export function getAppContext(): Promise<AppContext> {
-  holder.__sdxlAppContext ??= createAppContext().catch((error) => {
-    holder.__sdxlAppContext = undefined;
-    throw error;
-  });
+  if (!holder.__sdxlAppContext) {
+    const creating: Promise<AppContext> = createAppContext().catch((error) => {
+      // Forget only this failed attempt: a context set meanwhile (a retry) stays.
+      if (holder.__sdxlAppContext === creating) holder.__sdxlAppContext = undefined;
+      throw error;
+    });
+    holder.__sdxlAppContext = creating;
+  }
   return holder.__sdxlAppContext;
 }
 

@@ -18,6 +18,8 @@ vi.mock("next/headers", () => ({
   cookies: async () => testCookies,
   headers: async () => new Headers({ origin: "http://localhost:3000", host: "localhost:3000" }),
 }));
+// Pages that render per request call connection(); outside Next there is no request scope to wait for.
+vi.mock("next/server", async (importOriginal) => ({ ...(await importOriginal<typeof import("next/server")>()), connection: async () => undefined }));
 const { createSupabaseBackend } = await import("@/lib/supabase/supabase-backend");
 const { EmailConfirmationRequired } = await import("@/lib/auth/auth-service");
 const { sendMagicLink } = await import("@/app/(auth)/magic-link-actions");
