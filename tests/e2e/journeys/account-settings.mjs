@@ -113,7 +113,7 @@ describe("account settings", () => {
       await stolen.page.goto("/dashboard");
       // The cookie is still there, so the dashboard's own check (not the proxy's) sends it to sign-in.
       await stolen.page.waitForURL((url) => url.pathname === "/login");
-      const status = await stolen.page.evaluate(async (url) => (await fetch(url)).status, made.image.url);
+      const status = await stolen.page.evaluate(async (url) => (await fetch(url)).status, made.images[0].url);
       assert.notEqual(status, 200);
       await signInWith(page, email, PASSWORD);
       await page.locator("main [role=alert]").waitFor();
