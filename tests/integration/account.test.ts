@@ -5,6 +5,7 @@ import { backends, countImages, countPredictions, type TestApp } from "@/tests/s
 import { testCookies } from "@/tests/support/cookie-jar";
 import { jsonRequest, params } from "@/tests/support/local-app";
 import type { SupabaseApp } from "@/tests/support/supabase-app";
+import { form, redirectOf } from "@/tests/support/server-actions";
 
 vi.mock("next/headers", () => ({
   cookies: async () => testCookies,
@@ -20,24 +21,6 @@ const callback = await import("@/app/auth/callback/route");
 
 const OLD = "correct horse battery";
 const NEW = "a brand new passphrase";
-
-function form(fields: Record<string, string>) {
-  const data = new FormData();
-  for (const [name, value] of Object.entries(fields)) data.set(name, value);
-  return data;
-}
-
-/** Server actions redirect by throwing Next's redirect error; this reads where to. */
-async function redirectOf(run: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await run;
-    return undefined;
-  } catch (error) {
-    const digest = (error as { digest?: string }).digest ?? "";
-    if (!digest.startsWith("NEXT_REDIRECT")) throw error;
-    return digest.split(";")[2];
-  }
-}
 
 describe.each(backends)("accounts on the $name backend", ({ name, start }) => {
   let app: TestApp;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { testCookies } from "@/tests/support/cookie-jar";
 import { startLocalApp, type LocalApp } from "@/tests/support/local-app";
+import { form, redirectOf } from "@/tests/support/server-actions";
 
 vi.mock("next/headers", () => ({ cookies: async () => testCookies, headers: async () => new Headers({ "x-real-ip": "203.0.113.7" }) }));
 
@@ -12,24 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 beforeEach(() => testCookies.clear());
-
-function form(fields: Record<string, string>) {
-  const data = new FormData();
-  for (const [name, value] of Object.entries(fields)) data.set(name, value);
-  return data;
-}
-
-/** Server actions redirect by throwing Next's redirect error; this reads where to. */
-async function redirectOf(run: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await run;
-    return undefined;
-  } catch (error) {
-    const digest = (error as { digest?: string }).digest ?? "";
-    if (!digest.startsWith("NEXT_REDIRECT")) throw error;
-    return digest.split(";")[2];
-  }
-}
 
 describe("sign-up, sign-in and sign-out", () => {
   it("signs a new person up, sets an HttpOnly session cookie and goes to the checked next path", async () => {

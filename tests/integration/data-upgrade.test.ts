@@ -18,6 +18,7 @@ import {
   type RecordedFacts,
 } from "@/tests/support/data-folder-fixture";
 import { jsonRequest, params, startLocalApp, type LocalApp, type TestSession } from "@/tests/support/local-app";
+import { form } from "@/tests/support/server-actions";
 
 /*
  * A data folder made by an earlier release (tests/fixtures/data-folder-v1, see
@@ -40,12 +41,6 @@ let facts: RecordedFacts;
 const sessions = new Map<FixturePerson, TestSession>();
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
-function form(fields: Record<string, string>) {
-  const data = new FormData();
-  for (const [name, value] of Object.entries(fields)) data.set(name, value);
-  return data;
-}
 
 /** Signs in through the login form's action; the session is whatever cookies it set. Null when refused. */
 async function signInAs(email: string, password: string): Promise<TestSession | null> {

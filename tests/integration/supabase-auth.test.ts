@@ -13,6 +13,7 @@ import {
   type SupabaseApi,
 } from "@/tests/msw/supabase-handlers";
 import { testCookies } from "@/tests/support/cookie-jar";
+import { form, redirectOf } from "@/tests/support/server-actions";
 
 vi.mock("next/headers", () => ({
   cookies: async () => testCookies,
@@ -61,29 +62,12 @@ function localMode() {
   resetServerEnvForTests();
 }
 
-/** Server actions redirect by throwing Next's redirect error; this reads where to. */
-async function redirectOf(run: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await run;
-    return undefined;
-  } catch (error) {
-    const digest = (error as { digest?: string }).digest ?? "";
-    if (!digest.startsWith("NEXT_REDIRECT")) throw error;
-    return digest.split(";")[2];
-  }
-}
-
 async function appError(run: Promise<unknown>): Promise<AppError> {
   const error = await run.then(() => null, (thrown: unknown) => thrown);
   expect(error).toBeInstanceOf(AppError);
   return error as AppError;
 }
 
-const form = (fields: Record<string, string>) => {
-  const data = new FormData();
-  for (const [name, value] of Object.entries(fields)) data.set(name, value);
-  return data;
-};
 const get = (path: string) => new Request(new URL(path, "http://localhost:3000"));
 const visit = (path: string) =>
   new NextRequest(new URL(path, "http://localhost:3000"), {
