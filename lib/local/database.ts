@@ -41,8 +41,7 @@ export async function openDatabase(dataDir: string | typeof MEMORY_DATA_DIR): Pr
     db = await PGlite.create({ dataDir: pgDir, startParams: START_PARAMS });
   }
   try {
-    await bootstrap(db);
-    await applyMigrations(db, path.join(process.cwd(), "supabase", "migrations"));
+    await prepareSupabaseDatabase(db);
     await db.transaction(async (tx) => {
       await tx.exec(LOCAL_AUTH_SQL);
     });
@@ -103,6 +102,18 @@ async function hasDatabase(pgDir: string): Promise<boolean> {
       throw error;
     },
   );
+}
+
+export const MIGRATIONS_DIR = path.join(process.cwd(), "supabase", "migrations");
+
+/**
+ * What a Supabase project's database is after `supabase db push`: the
+ * bootstrap (what Supabase itself provides), then every migration in `dir` not
+ * yet recorded. Local mode and the tests' Supabase emulator both start here.
+ */
+export async function prepareSupabaseDatabase(db: PGlite, dir: string = MIGRATIONS_DIR): Promise<void> {
+  await bootstrap(db);
+  await applyMigrations(db, dir);
 }
 
 async function bootstrap(db: PGlite): Promise<void> {

@@ -1,6 +1,6 @@
 import { decodeJwt } from "jose";
 import { setupServer } from "msw/node";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { AppError } from "@/lib/errors";
 import { deleteImage, listGallery } from "@/lib/predictions/gallery";
 import type { InputValues } from "@/lib/models/input-fields";
@@ -38,6 +38,10 @@ beforeEach(async () => {
   runtime = await createSupabaseBackend(config);
   testCookies.clear();
 });
+afterEach(() => api.close());
+
+type StoredImage = { user_id: string; output_index: number };
+const OBJECT = (path: string) => `sdxl-images/${path}`;
 
 async function signIn(email: string): Promise<Session> {
   api.addUser({ email });
@@ -207,7 +211,7 @@ describe("rows over PostgREST", () => {
     expect(second.id).not.toBe(first.id);
     expect(await as(alice).rows.insertImage({ ...imageOf(alice, id, 1), bytes: 1 })).toEqual(second);
 
-    expect(api.tables.sdxl_images.map((row) => row.output_index)).toEqual([0, 1]);
+    expect((await api.rows<StoredImage>("sdxl_images")).map((row) => row.output_index)).toEqual([0, 1]);
     expect(await as(alice).rows.getImageByOutput({ predictionId: id, outputIndex: 0, userId: alice.user.id })).toEqual(first);
     expect(await as(alice).rows.getImageByOutput({ predictionId: id, outputIndex: 1, userId: alice.user.id })).toEqual(second);
     expect(await as(alice).rows.getImageByOutput({ predictionId: id, outputIndex: 2, userId: alice.user.id })).toBeNull();
@@ -219,21 +223,28 @@ describe("rows over PostgREST", () => {
     const error = await appError(as(alice).rows.insertImage({ ...imageOf(alice, bobs.id) }));
     expect(error.code).toBe("not_found");
     expect((await appError(as(alice).rows.insertImage(imageOf(bob, bobs.id)))).code).toBe("not_found");
-    expect(api.tables.sdxl_images).toHaveLength(0);
+    expect(await api.rows("sdxl_images")).toHaveLength(0);
 
     // Nor a further output of a prediction that already has its first.
     await as(bob).rows.insertImage(imageOf(bob, bobs.id));
     expect((await appError(as(alice).rows.insertImage(imageOf(alice, bobs.id, 1)))).code).toBe("not_found");
     expect((await appError(as(alice).rows.insertImage(imageOf(bob, bobs.id, 1)))).code).toBe("not_found");
-    expect(api.tables.sdxl_images.map((row) => [row.user_id, row.output_index])).toEqual([[bob.user.id, 0]]);
+    expect((await api.rows<StoredImage>("sdxl_images")).map((row) => [row.user_id, row.output_index])).toEqual([[bob.user.id, 0]]);
   });
 
   it("pages images newest first with a (created_at, id) cursor, ties included, and only the person's", async () => {
     const [alice, bob] = [await signIn("alice@example.com"), await signIn("bob@example.com")];
     const ids = ["0a", "1b", "2c", "3d", "4e"].map((suffix) => `00000000-0000-4000-8000-0000000000${suffix}`);
     const times = ["2026-11-24T10:00:00.000001Z", "2026-11-24T10:00:00.000002Z", "2026-11-24T10:00:00.000002Z", "2026-11-24T10:00:00.000002Z", "2026-11-24T10:00:01.5Z"];
-    ids.forEach((id, i) => api.tables.sdxl_images.push({ ...imageOf(alice, `pred${i}`), id, created_at: times[i].replace("1.5Z", "1.500000Z") }));
-    api.tables.sdxl_images.push({ ...imageOf(bob, "predb"), id: "00000000-0000-4000-8000-0000000000ff", created_at: "2026-11-24T10:00:00.000002Z" });
+    // Rows with chosen ids and times, written as the database's superuser; their predictions must exist (the foreign keys).
+    const seed = async (session: Session, predictionId: string, id: string, createdAt: string) => {
+      await prediction(session, predictionId);
+      await api.sql("insert into public.sdxl_images select * from json_populate_record(null::public.sdxl_images, $1::json)", [
+        JSON.stringify({ ...imageOf(session, predictionId), id, created_at: createdAt }),
+      ]);
+    };
+    for (const [i, id] of ids.entries()) await seed(alice, `pred${i}`, id, times[i]);
+    await seed(bob, "predb", "00000000-0000-4000-8000-0000000000ff", "2026-11-24T10:00:00.000002Z");
 
     const seen: string[] = [];
     let cursor: { created_at: string; id: string } | undefined;
@@ -296,11 +307,11 @@ describe("files in Storage", () => {
     expect(request).toMatchObject({ method: "POST", path: `/storage/v1/object/sdxl-images/${path}` });
     expect(request.headers).toMatchObject({ "content-type": "image/png", "x-upsert": "true", "cache-control": "max-age=3600" });
     expectKeys(request, alice);
-    expect(api.objects.get(path)?.bytes).toEqual(png);
+    expect(api.objects.get(OBJECT(path))?.bytes).toEqual(png);
 
     const replacement = png.slice(0, 100);
     await files.upload({ path, body: streamOf(replacement), contentType: "image/png", maxBytes: 10_000 });
-    expect(api.objects.get(path)?.bytes).toEqual(replacement);
+    expect(api.objects.get(OBJECT(path))?.bytes).toEqual(replacement);
   });
 
   it("refuses another person's folder and oversized or unsupported files, storing nothing", async () => {
@@ -351,8 +362,8 @@ describe("files in Storage", () => {
     await as(alice).files.upload({ path, body: streamOf(png), contentType: "image/png", maxBytes: 10_000 });
     const saved = await as(alice).rows.insertImage(imageOf(alice, id));
     await deleteImage({ user: alice.user, backend: as(alice), imageId: saved.id });
-    expect(api.tables.sdxl_images).toHaveLength(0);
-    expect(api.objects.has(path)).toBe(false);
+    expect(await api.rows("sdxl_images")).toHaveLength(0);
+    expect(api.objects.has(OBJECT(path))).toBe(false);
     expect(api.requestsTo("storage.remove")[0]).toMatchObject({ method: "DELETE", path: "/storage/v1/object/sdxl-images", body: { prefixes: [path] } });
   });
 });

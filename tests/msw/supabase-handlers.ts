@@ -1,15 +1,19 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK } from "jose";
 import { http, HttpResponse, type HttpHandler } from "msw";
-import { createRestHandlers, type Row, type TableName } from "@/tests/msw/supabase-rest";
+import type { PGlite } from "@electric-sql/pglite";
+import { openProjectDatabase } from "@/tests/msw/emulator-database";
+import { createPostgrestHandlers } from "@/tests/msw/postgrest";
 import { createStorageHandlers, type StoredObject } from "@/tests/msw/supabase-storage";
 
 /**
  * A Supabase project as msw handlers, answering with the shapes the real
  * services send (GoTrue with API version 2024-01-01, PostgREST, storage-api), so
  * the real supabase-js and @supabase/ssr run in tests. Every request is
- * recorded and must carry `apikey` and `authorization: Bearer`; REST and
- * Storage enforce the migration's row-level security from the JWT's `sub`.
+ * recorded and must carry `apikey` and `authorization: Bearer`. REST and
+ * Storage run on a PGlite migrated with supabase/migrations (tests/msw/postgrest.ts,
+ * supabase-storage.ts), as the JWT's role with its claims, so the migrations'
+ * grants, policies and constraints are the only rules.
  */
 
 export const SUPABASE_URL = "https://sdxltest.supabase.co";
@@ -18,7 +22,10 @@ export const SERVICE_ROLE_KEY = "sb_secret_test_2aB4cD6eF8gH0iJ2kL4mN6";
 /** The cookie @supabase/ssr keeps the session in: `sb-<first label of the host>-auth-token`. */
 export const SESSION_COOKIE = "sb-sdxltest-auth-token";
 
-export type Identity = { role: "anon" } | { role: "service_role" } | { role: "authenticated"; sub: string; email: string; sessionId: string };
+export type Identity =
+  | { role: "anon" }
+  | { role: "service_role" }
+  | { role: "authenticated"; sub: string; email: string; sessionId: string; claims: Record<string, unknown> };
 export type SupabaseRoute =
   | "auth.signup" | "auth.token" | "auth.user" | "auth.logout" | "auth.otp" | "auth.verify" | "auth.jwks"
   | "auth.recover" | "auth.user.update" | "auth.admin.delete" | "rest.rpc"
@@ -61,6 +68,8 @@ export type ProjectOptions = {
   teamEmails?: string[];
   rateLimits?: boolean;
   forwardedFor?: boolean;
+  /** The SQL the project's database is made from; the repository's supabase/migrations by default. */
+  migrationsDir?: string;
 };
 
 /** Where every server-side call comes from when Auth cannot tell clients apart: the app server's own address. */
@@ -142,15 +151,39 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
   const flows = new Map<string, { userId: string; challenge: string }>();
   const tokenHashes = new Map<string, string>();
   const mail: Array<{ to: string; type: "signup" | "magiclink" | "recovery"; tokenHash: string; authCode?: string; redirectTo: string | null }> = [];
-  const tables: Record<TableName, Row[]> = { predictions: [], sdxl_images: [], input_images: [], prediction_inputs: [], webhook_inbox: [] };
-  /** public.auth_attempts and auth_known_addresses (supabase/migrations/20261202300000_auth_throttle.sql). */
-  const attempts = new Map<number, { key: string; at: number }>();
-  const knownAddresses = new Map<string, number>();
-  let attemptId = 1;
   const buckets = new Map<string, { tokens: number; at: number }>();
   const emailsSent: number[] = [];
   const team = new Set((options.teamEmails ?? []).map((email) => email.toLowerCase()));
   const objects = new Map<string, StoredObject>();
+  /*
+   * The project's Postgres opens on first use (many Auth tests never need it),
+   * with the users Auth already has. auth.users rows are written in the
+   * background after that (addUser is synchronous, as tests call it); every
+   * database use waits for those writes first, in order.
+   */
+  let opening: Promise<PGlite> | null = null;
+  let writes: Promise<void> = Promise.resolve();
+  const insertUser = (db: PGlite, user: User) =>
+    db.query("insert into auth.users (id, email, encrypted_password, created_at) values ($1, $2, 'emulated', $3) on conflict (id) do nothing", [
+      user.id, user.email, user.createdAt,
+    ]);
+  const database = async (): Promise<PGlite> => {
+    opening ??= openProjectDatabase(options.migrationsDir).then(async (db) => {
+      for (const user of users.values()) await insertUser(db, user);
+      return db;
+    });
+    const db = await opening;
+    await writes;
+    return db;
+  };
+  const write = (fn: (db: PGlite) => Promise<unknown>): Promise<void> => {
+    if (!opening) return Promise.resolve();
+    const next = writes.then(async () => {
+      await fn(await opening!);
+    });
+    writes = next.catch((error: unknown) => console.error("emulator: a write to auth.users failed", error));
+    return next;
+  };
 
   const sign = (claims: Record<string, unknown>, expiresIn: number) =>
     new SignJWT(claims)
@@ -195,6 +228,8 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
     const now = new Date().toISOString();
     const user: User = { id: randomUUID(), email: email.toLowerCase(), password, confirmedAt: confirmed ? now : null, createdAt: now };
     users.set(user.id, user);
+    // Auth's own table, which the migrations' foreign keys point at.
+    void write((db) => insertUser(db, user)).catch(() => {});
     return user;
   }
   const byEmail = (email: string) => [...users.values()].find((user) => user.email === email.toLowerCase());
@@ -271,7 +306,7 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
         if (service === "auth" && endedSessions.has(String(claims.session_id))) {
           return authFailure(403, "session_not_found", "Session from session_id claim in JWT does not exist");
         }
-        return { role: "authenticated", sub: user.id, email: user.email, sessionId: String(claims.session_id) };
+        return { role: "authenticated", sub: user.id, email: user.email, sessionId: String(claims.session_id), claims };
       }
       const expired = claims === "expired";
       if (service === "rest") return HttpResponse.json({ code: expired ? "PGRST303" : "PGRST301", details: null, hint: null, message: expired ? "JWT expired" : "No suitable key or wrong key type" }, { status: 401 });
@@ -468,77 +503,15 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
       if (!users.has(id)) return authFailure(404, "user_not_found", "User not found");
       users.delete(id);
       for (const entry of refreshTokens.values()) if (entry.userId === id) endedSessions.add(entry.sessionId);
-      for (const table of Object.values(tables)) {
-        for (let i = table.length - 1; i >= 0; i--) if (table[i].user_id === id) table.splice(i, 1);
-      }
+      await write((db) => db.query("delete from auth.users where id = $1", [id]));
       return HttpResponse.json({});
     }),
 
     http.get(`${auth}/.well-known/jwks.json`, async ({ request }) => (await gate.enter("auth.jwks", request)) ?? HttpResponse.json({ keys: jwks })),
 
-    // The throttle's functions (supabase/migrations/20261202300000_auth_throttle.sql), granted to the service role only.
-    http.post(`${url}/rest/v1/rpc/:fn`, async ({ request, params }) => {
-      const failed = await gate.enter("rest.rpc", request);
-      if (failed) return failed;
-      const identity = await gate.identify(request, "rest");
-      if (identity instanceof Response) return identity;
-      const fn = String(params.fn);
-      if (identity.role !== "service_role") {
-        return HttpResponse.json({ code: "42501", details: null, hint: null, message: `permission denied for function ${fn}` }, { status: identity.role === "anon" ? 401 : 403 });
-      }
-      const args = (await request.json()) as Record<string, never>;
-      const ms = (value: string) => Date.parse(value);
-      if (fn === "auth_throttle_record") {
-        const keys = args.p_keys as string[];
-        for (const [id, entry] of attempts) if (entry.at < ms(args.p_forget_before)) attempts.delete(id);
-        const recent: Record<string, number[]> = {};
-        for (const key of keys) {
-          recent[key] = [...attempts.values()].filter((entry) => entry.key === key && entry.at >= ms(args.p_since)).map((entry) => entry.at).sort((a, b) => b - a).slice(0, args.p_limit);
-        }
-        const ids = keys.map((key) => {
-          attempts.set(attemptId, { key, at: ms(args.p_at) });
-          return attemptId++;
-        });
-        const seen = args.p_email && args.p_address ? knownAddresses.get(`${args.p_email} ${args.p_address}`) : undefined;
-        return HttpResponse.json({ ids, recent, known: seen !== undefined && seen >= ms(args.p_known_since) });
-      }
-      if (fn === "auth_throttle_forget") {
-        for (const id of args.p_ids as number[]) attempts.delete(id);
-        return new HttpResponse(null, { status: 204 });
-      }
-      if (fn === "auth_throttle_succeeded") {
-        for (const [id, entry] of attempts) if (entry.key === args.p_clear_key || (args.p_ids as number[]).includes(id)) attempts.delete(id);
-        if (args.p_address) knownAddresses.set(`${args.p_email} ${args.p_address}`, ms(args.p_at));
-        return new HttpResponse(null, { status: 204 });
-      }
-      return HttpResponse.json({ code: "PGRST202", details: null, hint: null, message: `Could not find the function public.${fn}` }, { status: 404 });
-    }),
-
-    // Storage's bucket list and folder listing, for account deletion (storage-api: GET /bucket, POST /object/list/:bucket).
-    http.get(`${url}/storage/v1/bucket`, async ({ request }) => {
-      const identity = await gate.identify(request, "storage");
-      if (identity instanceof Response) return identity;
-      return HttpResponse.json([{ id: "sdxl-images", name: "sdxl-images", public: false }]);
-    }),
-    http.post(`${url}/storage/v1/object/list/:bucket`, async ({ request }) => {
-      const identity = await gate.identify(request, "storage");
-      if (identity instanceof Response) return identity;
-      const { prefix, limit } = (await request.json()) as { prefix: string; limit: number };
-      const folder = prefix.replace(/\/$/, "");
-      const visible = (name: string) => identity.role === "service_role" || (identity.role === "authenticated" && name.split("/")[0] === identity.sub);
-      const entries = [...objects.entries()]
-        .filter(([name]) => name.startsWith(`${folder}/`) && visible(name))
-        .map(([name, object]) => {
-          const rest = name.slice(folder.length + 1);
-          return rest.includes("/") ? { name: rest.split("/")[0], id: null } : { name: rest, id: object.id, metadata: { size: object.bytes.byteLength } };
-        });
-      const unique = [...new Map(entries.map((entry) => [entry.name, entry])).values()].slice(0, limit);
-      return HttpResponse.json(unique);
-    }),
-
-    ...createRestHandlers({ url, gate, tables, userExists: (id) => users.has(id) }),
+    ...createPostgrestHandlers({ url, gate, database }),
     ...createStorageHandlers({
-      url, gate, objects, signToken: sign,
+      url, gate, database, objects, signToken: sign,
       verifyToken: async (token) => {
         const claims = await verify(token);
         return typeof claims === "object" ? claims : null;
@@ -547,8 +520,23 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
   ];
 
   return {
-    url, handlers, requests, users, tables, objects, mail, attempts,
+    url, handlers, requests, users, objects, mail,
     addUser,
+    /** Runs SQL as the database's superuser (past every policy): for tests that inspect or seed rows. */
+    async sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+      return (await (await database()).query<T>(text, params)).rows;
+    },
+    /** Every row of a public table as PostgREST would print it (JSON), in storage order. */
+    async rows<T = Record<string, unknown>>(table: string): Promise<T[]> {
+      const [{ rows }] = await this.sql<{ rows: T[] }>(`select coalesce(json_agg(t), '[]'::json) as rows from public."${table.replace(/"/g, '""')}" t`);
+      return rows;
+    },
+    /** Ends the project's database; tests that make a project per case close the last one. */
+    async close() {
+      const db = await opening?.catch(() => null);
+      await writes;
+      if (db && !db.closed) await db.close();
+    },
     /** The next `times` requests to `route` fail this way. */
     failNext(route: SupabaseRoute, failure: Failure, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ route, failure });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { setupServer } from "msw/node";
 import { resetServerEnvForTests } from "@/lib/env";
 import { getAppContext, resetAppContextForTests } from "@/lib/server-context";
+import { IMAGES_BUCKET } from "@/lib/supabase/supabase-files";
 import { createSupabaseApi, PUBLISHABLE_KEY, SERVICE_ROLE_KEY, SESSION_COOKIE } from "@/tests/msw/supabase-handlers";
 import type { TestApp, TestSession } from "@/tests/support/backends";
 import { sessionsFor } from "@/tests/support/cookie-jar";
@@ -13,7 +14,7 @@ import { tamperJwt } from "@/tests/support/local-app";
  * The same whole app as startLocalApp, on the Supabase backend: the real env
  * parsing and getAppContext, the real supabase-js and @supabase/ssr clients,
  * talking through msw to the emulated project (tests/msw/supabase-handlers.ts,
- * which enforces the migration's row-level security and storage policies).
+ * whose PGlite runs the migrations: their grants, policies and constraints).
  * The model is the local preview model, as in local mode, so only the backend
  * differs. Test files must mock next/headers with `testCookies`.
  */
@@ -50,6 +51,7 @@ export async function startSupabaseApp(env: Record<string, string> = {}) {
     process.env = saved;
     resetServerEnvForTests();
     server.close();
+    await api.close();
     await rm(dataDir, { recursive: true, force: true });
   }
 
@@ -67,12 +69,14 @@ export async function startSupabaseApp(env: Record<string, string> = {}) {
     return { cookies };
   }
 
+  // Rows of storage.objects, read as the database's superuser (past every policy).
   async function storedFiles(userId: string): Promise<string[]> {
-    return [...api.objects.keys()].filter((name) => name.startsWith(`${userId}/`)).sort();
+    const rows = await api.sql<{ name: string }>("select name from storage.objects where bucket_id = $1 and starts_with(name, $2)", [IMAGES_BUCKET, `${userId}/`]);
+    return rows.map((row) => row.name).sort();
   }
 
   async function readStoredFile(objectPath: string): Promise<Uint8Array | null> {
-    return api.objects.get(objectPath)?.bytes.slice() ?? null;
+    return api.objects.get(`${IMAGES_BUCKET}/${objectPath}`)?.bytes.slice() ?? null;
   }
 
   // Signed URLs carry their own authorization: the browser sends no session to Storage.
