@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK } from "jose";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import type { PGlite } from "@electric-sql/pglite";
-import { openProjectDatabase } from "@/tests/msw/emulator-database";
+import { openProjectDatabase, type ProjectDatabase } from "@/tests/msw/emulator-database";
 import { createPostgrestHandlers } from "@/tests/msw/postgrest";
 import { createStorageHandlers, type StoredObject } from "@/tests/msw/supabase-storage";
 
@@ -162,15 +162,17 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
    * database use waits for those writes first, in order.
    */
   let opening: Promise<PGlite> | null = null;
+  let project: ProjectDatabase | null = null;
   let writes: Promise<void> = Promise.resolve();
   const insertUser = (db: PGlite, user: User) =>
     db.query("insert into auth.users (id, email, encrypted_password, created_at) values ($1, $2, 'emulated', $3) on conflict (id) do nothing", [
       user.id, user.email, user.createdAt,
     ]);
   const database = async (): Promise<PGlite> => {
-    opening ??= openProjectDatabase(options.migrationsDir).then(async (db) => {
-      for (const user of users.values()) await insertUser(db, user);
-      return db;
+    opening ??= openProjectDatabase(options.migrationsDir).then(async (opened) => {
+      project = opened;
+      for (const user of users.values()) await insertUser(opened.db, user);
+      return opened.db;
     });
     const db = await opening;
     await writes;
@@ -532,10 +534,11 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
       return rows;
     },
     /** Ends the project's database; tests that make a project per case close the last one. */
+    /** Ends the project; its database goes back to the worker's pool, emptied. Tests that make a project per case close the last one. */
     async close() {
-      const db = await opening?.catch(() => null);
+      await opening?.catch(() => null);
       await writes;
-      if (db && !db.closed) await db.close();
+      await project?.release();
     },
     /** The next `times` requests to `route` fail this way. */
     failNext(route: SupabaseRoute, failure: Failure, times = 1) {
