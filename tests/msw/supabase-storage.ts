@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { asRole, type Claims } from "@/tests/msw/emulator-database";
@@ -69,14 +70,26 @@ export function createStorageHandlers({
     return (await gate.enter(route, request)) ?? gate.identify(request, "storage");
   }
 
-  /** The object's row, as `role` writes it: insert, or upsert (which the update policy must also allow). */
-  const writeRow = (tx: Transaction, bucket: string, name: string, owner: string | null, upsert: boolean, metadata: object) =>
-    tx.query(
-      `insert into storage.objects (bucket_id, name, owner, metadata) values ($1, $2, $3, $4)
-       ${upsert ? "on conflict (bucket_id, name) do update set owner = excluded.owner, metadata = excluded.metadata, updated_at = now()" : ""}
+  /*
+   * The object's row, as `role` writes it. Supabase's access-control docs: a new
+   * file needs only the insert policy (so no RETURNING, which would bring in the
+   * select policy); an upsert needs select, insert and update.
+   */
+  async function writeRow(tx: Transaction, bucket: string, name: string, owner: string | null, upsert: boolean, metadata: object): Promise<string> {
+    const id = randomUUID();
+    const values = [id, bucket, name, owner, JSON.stringify(metadata)];
+    if (!upsert) {
+      await tx.query("insert into storage.objects (id, bucket_id, name, owner, metadata) values ($1, $2, $3, $4, $5)", values);
+      return id;
+    }
+    const { rows } = await tx.query<{ id: string }>(
+      `insert into storage.objects (id, bucket_id, name, owner, metadata) values ($1, $2, $3, $4, $5)
+       on conflict (bucket_id, name) do update set owner = excluded.owner, metadata = excluded.metadata, updated_at = now()
        returning id`,
-      [bucket, name, owner, JSON.stringify(metadata)],
+      values,
     );
+    return rows[0].id;
+  }
 
   /** storage-api's upload: the bucket's limits, then the row under `role`, then the bytes. */
   async function store(request: Request, bucket: Bucket, name: string, owner: string | null, upsert: boolean, role: Role): Promise<Response> {
@@ -89,9 +102,9 @@ export function createStorageHandlers({
       return storageFailure("413", "Payload too large", "The object exceeded the maximum allowed size", 413);
     }
     try {
-      const { rows } = await run(role, (tx) => writeRow(tx, bucket.id, name, owner, upsert, { mimetype: contentType, size: bytes.byteLength }));
+      const id = await run(role, (tx) => writeRow(tx, bucket.id, name, owner, upsert, { mimetype: contentType, size: bytes.byteLength }));
       objects.set(`${bucket.id}/${name}`, { bytes, contentType });
-      return HttpResponse.json({ Key: `${bucket.id}/${name}`, Id: (rows[0] as { id: string }).id });
+      return HttpResponse.json({ Key: `${bucket.id}/${name}`, Id: id });
     } catch (error) {
       return databaseFailure(error);
     }
