@@ -34,7 +34,10 @@ const savedEnv = { ...process.env };
 let api: SupabaseApi;
 
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterAll(() => server.close());
+afterAll(async () => {
+  server.close();
+  await api?.close();
+});
 beforeEach(() => {
   testCookies.clear();
   resetRefreshCooldownForTests();
@@ -48,6 +51,8 @@ afterEach(() => {
 
 /** The emulated project, and the app's env pointing at it (the service key included: the throttle's attempts live there). */
 async function project(options: ProjectOptions = {}) {
+  // The last case's project gives its database back to the pool first.
+  await api?.close();
   api = await createSupabaseApi(options);
   server.resetHandlers(...api.handlers);
   Object.assign(process.env, {

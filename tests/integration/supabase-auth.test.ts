@@ -37,7 +37,10 @@ let api: SupabaseApi;
 let runtime: BackendRuntime;
 
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterAll(() => server.close());
+afterAll(async () => {
+  server.close();
+  await api?.close();
+});
 beforeEach(() => testCookies.clear());
 afterEach(() => {
   process.env = { ...savedEnv };
@@ -48,6 +51,8 @@ afterEach(() => {
 });
 
 async function project(options: Parameters<typeof createSupabaseApi>[0] = {}) {
+  // The last case's project gives its database back to the pool first.
+  await api?.close();
   api = await createSupabaseApi(options);
   server.resetHandlers(...api.handlers);
   runtime = await createSupabaseBackend(config);

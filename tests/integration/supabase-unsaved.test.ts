@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import type { InputValues } from "@/lib/models/input-fields";
 import type { RowStore } from "@/lib/predictions/ports";
 import type { PredictionStatus } from "@/lib/predictions/types";
-import { createSupabaseApi, PUBLISHABLE_KEY, SERVICE_ROLE_KEY, SUPABASE_URL } from "@/tests/msw/supabase-handlers";
+import { createSupabaseApi, PUBLISHABLE_KEY, SERVICE_ROLE_KEY, SUPABASE_URL, type SupabaseApi } from "@/tests/msw/supabase-handlers";
 import { testCookies } from "@/tests/support/cookie-jar";
 
 /**
@@ -25,16 +25,20 @@ const MODEL = {
 } as const;
 let rows: RowStore;
 let users: string[];
+let api: SupabaseApi;
 
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: "error" });
-  const api = await createSupabaseApi();
+  api = await createSupabaseApi();
   server.use(...api.handlers);
   const runtime = await createSupabaseBackend({ kind: "supabase", url: SUPABASE_URL, publishableKey: PUBLISHABLE_KEY, serviceRoleKey: SERVICE_ROLE_KEY });
   rows = runtime.serviceBackend().rows;
   users = [api.addUser({ email: "alice@example.com" }).id, api.addUser({ email: "bob@example.com" }).id];
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  server.close();
+  await api.close();
+});
 
 /** Prediction `n`, asking for `outputs` images of which the first `saved` are saved. */
 async function prediction(n: number, status: PredictionStatus, saved = 0, outputs = 1) {
