@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSupabaseApi, PUBLISHABLE_KEY, SERVICE_ROLE_KEY, SUPABASE_URL, type SupabaseApi } from "@/tests/msw/supabase-handlers";
+import { createSupabaseApi, PUBLISHABLE_KEY, SERVICE_ROLE_KEY, SUPABASE_URL } from "@/tests/msw/supabase-handlers";
 
 /**
  * The emulator's rules are the migrations': nothing about a table lives in
