@@ -163,12 +163,15 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
    */
   let opening: Promise<PGlite> | null = null;
   let project: ProjectDatabase | null = null;
+  // Once closed, its database may already serve another project: a late request must not reach it.
+  let closed = false;
   let writes: Promise<void> = Promise.resolve();
   const insertUser = (db: PGlite, user: User) =>
     db.query("insert into auth.users (id, email, encrypted_password, created_at) values ($1, $2, 'emulated', $3) on conflict (id) do nothing", [
       user.id, user.email, user.createdAt,
     ]);
   const database = async (): Promise<PGlite> => {
+    if (closed) throw new Error("This emulated Supabase project is closed.");
     opening ??= openProjectDatabase(options.migrationsDir).then(async (opened) => {
       project = opened;
       for (const user of users.values()) await insertUser(opened.db, user);
@@ -179,7 +182,7 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
     return db;
   };
   const write = (fn: (db: PGlite) => Promise<unknown>): Promise<void> => {
-    if (!opening) return Promise.resolve();
+    if (!opening || closed) return Promise.resolve();
     const next = writes.then(async () => {
       await fn(await opening!);
     });
@@ -536,6 +539,7 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
     /** Ends the project's database; tests that make a project per case close the last one. */
     /** Ends the project; its database goes back to the worker's pool, emptied. Tests that make a project per case close the last one. */
     async close() {
+      closed = true;
       await opening?.catch(() => null);
       await writes;
       await project?.release();
