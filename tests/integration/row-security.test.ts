@@ -182,6 +182,20 @@ describe("predictions", () => {
     await expect(attempt).rejects.toMatchObject({ code: "not_found" });
   });
 
+  it("refuses a raw insert for someone else, even one that asks nothing back", async () => {
+    // Without RETURNING the read policy never sees the row: only the insert
+    // policy stands between Bob and a row on Alice's limit record.
+    const row = predictionRow(alice);
+    const attempt = withIdentity(db, asBob, (tx) =>
+      tx.query("insert into public.predictions (id, user_id, model, model_name, input, status) values ($1, $2, $3, $4, $5, 'starting')", [
+        row.id, alice.id, row.model, row.model_name, JSON.stringify(row.input),
+      ]),
+    );
+    await expect(attempt).rejects.toThrow(/row-level security/);
+    const { rows } = await db.query("select id from public.predictions where id = $1", [row.id]);
+    expect(rows).toEqual([]);
+  });
+
   it("rejects a duplicate prediction id as a conflict and a malformed id as a bad request", async () => {
     const prediction = await createPrediction(aliceRows, alice);
     const again = aliceRows.insertPrediction(predictionRow(alice, { id: prediction.id }));

@@ -633,8 +633,8 @@ describe("GenerateForm: following the prediction", () => {
     expect(placeholders()).toHaveLength(0);
   });
 
-  it("shows the images as soon as a poll reports them all saved, without the save action", async () => {
-    serve(prediction(), () => prediction({ status: "succeeded", progress: 1, images: [imageView(0, { width: 832, height: 1216 })] }));
+  it("shows the images as soon as a poll reports them all saved, without the save action, and stops polling", async () => {
+    const { polls } = serve(prediction(), () => prediction({ status: "succeeded", progress: 1, images: [imageView(0, { width: 832, height: 1216 })] }));
     const { user, saveImage } = renderForm();
     await user.type(promptBox(), PROMPT);
     await user.click(generateButton());
@@ -643,6 +643,34 @@ describe("GenerateForm: following the prediction", () => {
     expect(image.getAttribute("width")).toBe("832");
     expect(screen.getByText("832 × 1216")).toBeTruthy();
     expect(saveImage).not.toHaveBeenCalled();
+    // Every image is known: nothing more to ask the server.
+    const pollsWhenShown = polls.count;
+    await sleep(POLL_MS * 6);
+    expect(polls.count).toBe(pollsWhenShown);
+  });
+
+  it.each(["canceled", "aborted"] as const)("stops polling when a poll says the run was %s elsewhere (another tab, the deadline)", async (status) => {
+    const { polls } = serve(prediction(), () => prediction({ status, completed_at: new Date().toISOString() }));
+    const { user, saveImage } = renderForm();
+    await user.type(promptBox(), PROMPT);
+    await user.click(generateButton());
+
+    await screen.findByRole("alert");
+    const pollsWhenStopped = polls.count;
+    await sleep(POLL_MS * 6);
+    expect(polls.count).toBe(pollsWhenStopped);
+    expect(saveImage).not.toHaveBeenCalled();
+  });
+
+  it("waits as long as the server's hint says before polling, not its own interval", async () => {
+    // The server reads the model once per interval for everyone; asking sooner only costs requests.
+    const { polls } = serve(prediction({ pollAfterMs: 5_000 }));
+    const { user } = renderForm();
+    await user.type(promptBox(), PROMPT);
+    await user.click(generateButton());
+    await waitFor(() => expect(statusLine()).toBe("Status: Queued"));
+    await sleep(POLL_MS * 6);
+    expect(polls.count).toBe(0);
   });
 
   it("says a progress estimated from the model's usual run time is an estimate", async () => {

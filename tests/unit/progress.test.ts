@@ -95,9 +95,13 @@ describe("parseProgress", () => {
   });
 
   it("ignores a line cut in half by the bounded tail", () => {
-    // Only the last 4 KB are read; a count straddling that edge must not be misread.
-    const logs = `12345/50000 ${"y".repeat(4096 - 7)}`;
-    expect(parseProgress(logs)).toBeNull();
+    // Only the last 4 KB are read. "49/50" cut one character in reads "9/50"
+    // (18%), a bar jumping back; the cut line must be skipped, not guessed at.
+    const line = `49/50 ${"y".repeat(4096 - 5)}`;
+    expect(line.slice(-4096).startsWith("9/50 ")).toBe(true);
+    expect(parseProgress(line)).toBeNull();
+    // The whole lines after the cut still count.
+    expect(parseProgress(`${line}\n 30%|███       | 15/50 [00:03<00:07,  4.9it/s]`)).toBeCloseTo(0.3);
   });
 });
 

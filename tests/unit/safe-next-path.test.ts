@@ -44,6 +44,9 @@ describe("safeNextPath", () => {
     ["leading space", " //evil.example"],
     ["NUL", "/\u0000/evil.example"],
     ["DEL", "/\u007f/evil.example"],
+    // Harmless once a browser drops it, but never in a path this app makes: refused, not guessed at.
+    ["a tab inside a path", "/dash\tboard"],
+    ["a trailing newline", "/dashboard\n"],
     ["encoded slashes", "/%2F%2Fevil.example"],
     ["lower-case encoded slashes", "/%2f%2fevil.example"],
     ["encoded backslash", "/%5Cevil.example"],
