@@ -45,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app.stop();
+  await app?.stop();
   server.close();
 });
 

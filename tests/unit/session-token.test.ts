@@ -15,7 +15,7 @@ import { signSessionToken, verifySessionToken } from "@/lib/local/session-token"
 const key = new TextEncoder().encode("a-test-signing-key-of-32-bytes!!");
 const user = { id: randomUUID(), email: "ada@example.com" };
 
-function token(claims: Record<string, unknown>, { issuer = "sdxl-studio-local", audience = "authenticated", expires = "1h" } = {}) {
+function token(claims: Record<string, unknown>, { issuer = "sdxl-studio-local", audience = "authenticated", expires = "1h" as string | number } = {}) {
   const base = { email: user.email, role: "authenticated", session_id: randomUUID(), gen: 0 };
   return new SignJWT({ ...base, ...claims })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
