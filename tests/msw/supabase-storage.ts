@@ -22,6 +22,18 @@ const ALLOWED_TYPES = ["image/png", "image/jpeg", "image/webp"];
 const storageFailure = (statusCode: string, error: string, message: string, status = 400) =>
   HttpResponse.json({ statusCode, error, message }, { status });
 
+/**
+ * `?download` on a signed URL, read apart from the token, as storage-api does
+ * (supabase/storage@4fa61fb src/storage/renderer/renderer.ts, handleDownload):
+ * empty asks for an attachment, a value names it.
+ */
+function downloadHeaders(download: string | null): Record<string, string> {
+  if (download === null) return {};
+  if (download === "") return { "content-disposition": "attachment;" };
+  const encoded = encodeURIComponent(download);
+  return { "content-disposition": `attachment; filename=${encoded}; filename*=UTF-8''${encoded}` };
+}
+
 export function createStorageHandlers({
   url,
   gate,
@@ -109,7 +121,9 @@ export function createStorageHandlers({
       const object = objects.get(name);
       if (!claims || claims.url !== `${params.bucket}/${name}`) return storageFailure("400", "InvalidJWT", "invalid signature");
       if (!object) return storageFailure("404", "not_found", "Object not found");
-      return new HttpResponse(object.bytes.slice().buffer, { headers: { "content-type": object.contentType } });
+      return new HttpResponse(object.bytes.slice().buffer, {
+        headers: { "content-type": object.contentType, ...downloadHeaders(new URL(request.url).searchParams.get("download")) },
+      });
     }),
 
     http.post(`${base}/object/:bucket/*`, async ({ request, params }) => {
