@@ -9,40 +9,46 @@ import "server-only";
  * owner (`<user id>/...`) and callers ask only for paths of rows read under the
  * person's own identity; keying on the viewer as well means that, whatever a
  * caller asks for, the cache never hands one person a URL Storage signed for
- * someone else: a miss goes to Storage, whose policies decide.
+ * someone else (nor lets them evict it): a miss goes to Storage, whose policies decide.
+ *
+ * A path Storage would not sign (no such object, as for the thumbnails of
+ * images saved before there were any) is kept as null for the same time, so a
+ * gallery of old images does not ask again on every load.
  *
  * Bounded (least recently used goes first) and per process; losing it costs
  * only a signing request.
  */
 export type SignedUrlCache = {
-  get(args: { path: string; viewer: string }): string | undefined;
-  set(args: { path: string; viewer: string; url: string; signedAt: number }): void;
-  /** The object is gone (deleted): its URL is no use to anyone. */
-  forget(args: { path: string }): void;
+  /** The URL, null when Storage signed nothing for this path, undefined when unknown or due for renewal. */
+  get(args: { path: string; viewer: string }): string | null | undefined;
+  set(args: { path: string; viewer: string; url: string | null; signedAt: number }): void;
+  /** The viewer deleted the object: its URL is no use any more. */
+  forget(args: { path: string; viewer: string }): void;
 };
 
 export function createSignedUrlCache({ reuseForMs, maxEntries = 10_000 }: { reuseForMs: number; maxEntries?: number }): SignedUrlCache {
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
-  const entries = new Map<string, { url: string; viewer: string; signedAt: number }>();
+  const entries = new Map<string, { url: string | null; signedAt: number }>();
+  // Ids and paths hold no newline: the key is unambiguous.
+  const keyOf = (viewer: string, path: string) => `${viewer}\n${path}`;
   return {
     get({ path, viewer }) {
-      const entry = entries.get(path);
-      if (!entry || entry.viewer !== viewer) return undefined;
-      if (Date.now() - entry.signedAt >= reuseForMs) {
-        entries.delete(path);
-        return undefined;
-      }
-      entries.delete(path);
-      entries.set(path, entry);
+      const key = keyOf(viewer, path);
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      entries.delete(key);
+      if (Date.now() - entry.signedAt >= reuseForMs) return undefined;
+      entries.set(key, entry);
       return entry.url;
     },
     set({ path, viewer, url, signedAt }) {
-      entries.delete(path);
-      entries.set(path, { url, viewer, signedAt });
+      const key = keyOf(viewer, path);
+      entries.delete(key);
+      entries.set(key, { url, signedAt });
       while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
     },
-    forget({ path }) {
-      entries.delete(path);
+    forget({ path, viewer }) {
+      entries.delete(keyOf(viewer, path));
     },
   };
 }

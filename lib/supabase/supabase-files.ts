@@ -43,8 +43,8 @@ export function createSupabaseFileStore(
     const missing: string[] = [];
     for (const path of new Set(paths.filter((candidate) => OBJECT_PATH.test(candidate)))) {
       const kept = cache?.urls.get({ path: cacheKey(path), viewer: cache.viewer });
-      if (kept) urls.set(path, kept);
-      else missing.push(path);
+      if (kept === undefined) missing.push(path);
+      else if (kept !== null) urls.set(path, kept);
     }
     if (missing.length === 0) return urls;
     // Counted from before the request, so a reused URL never outlives its signature.
@@ -53,10 +53,11 @@ export function createSupabaseFileStore(
     const { data, error } = await (await storage()).createSignedUrls(missing, SIGNED_URL_TTL_SECONDS);
     if (error) throw storageError(error, "sign file URLs");
     for (const entry of data) {
-      // An object that does not exist (or is not the caller's) gets no URL, and nothing is kept for it.
-      if (!entry.path || !entry.signedUrl || entry.error) continue;
-      urls.set(entry.path, entry.signedUrl);
-      cache?.urls.set({ path: cacheKey(entry.path), viewer: cache.viewer, url: entry.signedUrl, signedAt });
+      if (!entry.path) continue;
+      // An object that does not exist (or is not the caller's) gets no URL.
+      const url = entry.signedUrl && !entry.error ? entry.signedUrl : null;
+      if (url) urls.set(entry.path, url);
+      cache?.urls.set({ path: cacheKey(entry.path), viewer: cache.viewer, url, signedAt });
     }
     return urls;
   }
@@ -99,7 +100,7 @@ export function createSupabaseFileStore(
       const paths = INPUT_PATH.test(path) ? [path] : [path, ...thumbnailPaths(path)];
       const { error } = await (await storage()).remove(paths);
       if (error) throw storageError(error, "remove file");
-      for (const removed of paths) signedUrls?.forget({ path: cacheKey(removed) });
+      for (const removed of paths) cache?.urls.forget({ path: cacheKey(removed), viewer: cache.viewer });
     },
 
     displayUrls: ({ paths }) => sign(paths),
