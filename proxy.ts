@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE } from "@/lib/auth/session-cookie";
 import { readProxyConfig } from "@/lib/env";
+import { contentSecurityPolicy, hasFilePolicy } from "@/lib/http/content-security-policy";
 import { refuseMalformedRequest } from "@/lib/http/request-guard";
 
 /**
@@ -10,10 +11,22 @@ import { refuseMalformedRequest } from "@/lib/http/request-guard";
  * /dashboard/* to sign-in, remembering where they were going. This is only the
  * fast path: every page, route handler and server action verifies the session
  * itself. Before all that, it answers malformed and cross-origin requests that
- * Next would turn into 500s (lib/http/request-guard.ts).
+ * Next would turn into 500s (lib/http/request-guard.ts). Every answer carries
+ * the page Content-Security-Policy, made from this server's environment now.
  */
 export async function proxy(request: NextRequest) {
-  const { supabase, appUrl } = readProxyConfig();
+  const config = readProxyConfig();
+  const response = await route(request, config);
+  if (!hasFilePolicy(request.nextUrl.pathname)) {
+    response.headers.set(
+      "content-security-policy",
+      contentSecurityPolicy({ development: config.development, supabaseUrl: config.supabase?.url }),
+    );
+  }
+  return response;
+}
+
+async function route(request: NextRequest, { supabase, appUrl }: ReturnType<typeof readProxyConfig>): Promise<NextResponse> {
   const refused = await refuseMalformedRequest(request, appUrl);
   if (refused) return refused;
   if (!supabase) {

@@ -283,12 +283,18 @@ export function readProxyConfig(source: Record<string, string | undefined> = pro
   supabase: { url: string; publishableKey: string; secureCookies: boolean } | null;
   /** The app's own origin for same-origin checks; a malformed APP_URL is left out here and reported by getServerEnv(). */
   appUrl?: string;
+  /** Under `next dev` (which needs eval for its error overlay). */
+  development: boolean;
 } {
   const url = source.NEXT_PUBLIC_SUPABASE_URL?.trim();
   const publishableKey = (source.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY || source.NEXT_PUBLIC_SUPABASE_ANON_KEY)?.trim();
   // Behind a TLS-terminating proxy the request itself may look like http: APP_URL says what the browser sees.
   const secureCookies = source.APP_URL?.trim().startsWith("https://") ?? false;
-  return { supabase: url && publishableKey ? { url, publishableKey, secureCookies } : null, appUrl: validAppUrl(source.APP_URL) };
+  return {
+    supabase: url && publishableKey ? { url, publishableKey, secureCookies } : null,
+    appUrl: validAppUrl(source.APP_URL),
+    development: source.NODE_ENV === "development",
+  };
 }
 
 function validAppUrl(value: string | undefined): string | undefined {

@@ -138,7 +138,7 @@ export function GalleryGrid({ images, deleteImage, moreHref = null }: GalleryGri
                   {/* The prompt beside it names the tile; repeating it as alt text would read it twice. */}
                   {/* eslint-disable-next-line @next/next/no-img-element */}
                   <img
-                    {...tileSources(image.url)}
+                    {...tileSources(image)}
                     sizes={TILE_SIZES}
                     alt=""
                     width={image.width}

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
-import { downloadName, downloadUrl, tileSources } from "@/components/gallery/image-urls";
+import { tileSources } from "@/components/gallery/image-urls";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { LocalDateTime } from "@/components/ui/local-date-time";
@@ -100,7 +100,7 @@ function ImageDetails({
           height={image.height}
           // The tile's thumbnail (already cached) stands in until the full image has loaded;
           // then it goes, so it never shows through an image with transparency.
-          style={{ backgroundImage: `url("${tileSources(image.url).src}")`, backgroundSize: "cover" }}
+          style={{ backgroundImage: `url("${tileSources(image).src}")`, backgroundSize: "cover" }}
           onLoad={(event) => {
             event.currentTarget.style.backgroundImage = "none";
           }}
@@ -144,8 +144,9 @@ function ImageDetails({
         <div className="mt-auto space-y-2 border-t pt-4">
           <div className="flex flex-wrap gap-2">
             <a
-              href={downloadUrl(image.url)}
-              download={downloadName(image.prompt, image.url)}
+              // Named by the server (Content-Disposition), which also works for a signed URL on another origin.
+              href={image.downloadUrl}
+              download
               className={buttonClasses({ variant: "secondary", size: "sm" })}
             >
               <DownloadIcon />

@@ -11,7 +11,6 @@ import {
   stepState,
   type Stage,
 } from "@/components/generate/prediction-stage";
-import { downloadName, downloadUrl } from "@/components/gallery/image-urls";
 import type { PredictionState } from "@/components/generate/use-prediction";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { cx } from "@/components/ui/class-names";
@@ -170,8 +169,8 @@ function ImageResult({ image, alt, large }: { image: ImageView; alt: string; lar
           {image.width} × {image.height}
         </span>
         <a
-          href={downloadUrl(image.url)}
-          download={downloadName(alt, image.url)}
+          href={image.downloadUrl}
+          download
           className={buttonClasses({ variant: "ghost", size: "sm" })}
           aria-label={`Download ${alt}`}
         >

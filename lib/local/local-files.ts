@@ -11,7 +11,8 @@ import type { PGlite } from "@electric-sql/pglite";
 import { AppError } from "@/lib/errors";
 import { withIdentity, type DbIdentity } from "@/lib/local/database";
 import { removeThumbnails } from "@/lib/local/local-thumbnails";
-import type { FileStore } from "@/lib/predictions/ports";
+import type { FileStore, ImageUrls } from "@/lib/predictions/ports";
+import { THUMBNAIL_WIDTHS } from "@/lib/predictions/thumbnails";
 
 // Exactly `<user id>/<file name>` (or `<user id>/inputs/<file name>`): the storage policies key on the first folder,
 // and a name may not start with a dot (no `.`/`..`, no hidden or temp files).
@@ -131,7 +132,22 @@ export function createLocalFileStore({
       // the viewer's identity; a path that could never be served gets no URL.
       const urls = new Map<string, string>();
       for (const objectPath of paths) {
-        if (locate(objectPath)) urls.set(objectPath, `/api/files/${objectPath.split("/").map(encodeURIComponent).join("/")}`);
+        if (locate(objectPath)) urls.set(objectPath, fileUrl(objectPath));
+      }
+      return urls;
+    },
+
+    async imageUrls({ images }) {
+      // The route makes thumbnails on first request (`?w=`) and names downloads (`?download=`).
+      const urls = new Map<string, ImageUrls>();
+      for (const { path: objectPath, downloadName } of images) {
+        if (!locate(objectPath)) continue;
+        const url = fileUrl(objectPath);
+        urls.set(objectPath, {
+          url,
+          downloadUrl: `${url}?download=${encodeURIComponent(downloadName)}`,
+          thumbnails: THUMBNAIL_WIDTHS.map((width) => ({ width, url: `${url}?w=${width}` })),
+        });
       }
       return urls;
     },
@@ -169,6 +185,10 @@ export function createLocalFileStore({
       };
     },
   };
+}
+
+function fileUrl(objectPath: string): string {
+  return `/api/files/${objectPath.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 async function bucketLimits(db: PGlite, bucket: string): Promise<{ maxBytes: number | null; allowedTypes: string[] | null }> {

@@ -3,29 +3,21 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { makeThumbnail, thumbnailPath, THUMBNAIL_WIDTHS, type ThumbnailWidth } from "@/lib/predictions/thumbnails";
 
 /**
  * Gallery thumbnails for local mode: a WebP whose shorter side is `width`, made
  * on first request from the stored original and kept as a cache under
- * `<dataDir>/thumbnails/<object path>.w<width>.webp`. The folder is outside
+ * `<dataDir>/thumbnails/`, sized and named by the shared rule in
+ * lib/predictions/thumbnails.ts. The folder is outside
  * storage/, so nothing in it can ever be served as an object: the route checks
  * the original's storage row (the owner's policies) before asking for one.
  * Deleting the folder is always safe; thumbnails come back on the next view.
  */
 
-/** The only sizes made, so a client cannot fill the disk with one file per width. */
-export const THUMBNAIL_WIDTHS = [384, 768] as const;
-export type ThumbnailWidth = (typeof THUMBNAIL_WIDTHS)[number];
-
-export function isThumbnailWidth(value: number): value is ThumbnailWidth {
-  return (THUMBNAIL_WIDTHS as readonly number[]).includes(value);
-}
-
-export const THUMBNAIL_CONTENT_TYPE = "image/webp";
-
 function thumbnailFile(dataDir: string, objectPath: string, width: ThumbnailWidth): string {
   const root = path.resolve(dataDir, "thumbnails");
-  const file = path.resolve(root, `${objectPath}.w${width}.webp`);
+  const file = path.resolve(root, thumbnailPath(objectPath, width));
   // Object paths are validated by the file store before this is reached; this keeps the cache inside its folder regardless.
   if (!file.startsWith(root + path.sep)) throw new Error("Invalid thumbnail path.");
   return file;
@@ -54,7 +46,7 @@ export async function thumbnailOf({
   });
   if (cached) return cached;
 
-  const resized = await resize(await original(), width);
+  const resized = await makeThumbnail(await original(), width);
   if (!resized) return null;
   await mkdir(path.dirname(file), { recursive: true });
   // Write then rename, so a concurrent request never reads half a file.
@@ -78,25 +70,4 @@ export async function removeThumbnails({ dataDir, objectPath }: { dataDir: strin
       }),
     ),
   );
-}
-
-let warned = false;
-
-async function resize(bytes: Uint8Array, width: ThumbnailWidth): Promise<Buffer | null> {
-  try {
-    const { default: sharp } = await import("sharp");
-    // "outside": the shorter side becomes `width`, so a square tile crop of a
-    // landscape or portrait image is as sharp as a square one.
-    return await sharp(bytes, { failOn: "error" })
-      .resize({ width, height: width, fit: "outside", withoutEnlargement: true })
-      .webp({ quality: 80 })
-      .toBuffer();
-  } catch (error) {
-    if (!warned) {
-      warned = true;
-      // Once per process: a platform without sharp's binaries would otherwise log on every tile.
-      console.warn("Could not make a thumbnail; serving the full image:", error instanceof Error ? error.message : error);
-    }
-    return null;
-  }
 }

@@ -2,6 +2,7 @@ import { AppError } from "@/lib/errors";
 import type { Backend, ImageCursor, SessionUser } from "@/lib/predictions/ports";
 import type { InputValues } from "@/lib/models/input-fields";
 import type { GalleryImage } from "@/lib/predictions/types";
+import { imageUrlsOf, NO_URLS } from "@/lib/predictions/image-urls";
 import { inputViews } from "@/lib/inputs/input-images";
 import { inputRefsOf } from "@/lib/inputs/input-ref";
 import type { InputBackend } from "@/lib/inputs/ports";
@@ -36,11 +37,11 @@ export async function listGallery({
   // One row more than shown tells whether another page exists.
   const rows = await backend.rows.listImages({ userId: user.id, limit: limit + 1, cursor });
   const page = rows.slice(0, limit);
-  const urls = await backend.files.displayUrls({ paths: page.map((row) => row.storage_path) });
+  const urls = await imageUrlsOf(backend.files, page);
   const images = page.map<GalleryImage>((row) => ({
     id: row.id,
     predictionId: row.prediction_id,
-    url: urls.get(row.storage_path) ?? "",
+    ...(urls.get(row.storage_path) ?? NO_URLS),
     prompt: row.prompt,
     input: row.input,
     model: row.model,

@@ -154,12 +154,32 @@ export interface RowStore {
   deleteImage(args: { id: string; userId: string }): Promise<ImageRow | null>;
 }
 
+/** What the browser gets for one saved image. */
+export type ImageUrls = {
+  /** The full image, to show. */
+  url: string;
+  /** The same file, sent as an attachment under the name it was asked for. */
+  downloadUrl: string;
+  /** Smaller copies for gallery tiles, narrowest first; empty when there are none (tiles then show `url`). */
+  thumbnails: Array<{ width: number; url: string }>;
+};
+
 export interface FileStore {
   /** Streams `body` to `path`; replaces a file already there (saves are idempotent). */
   upload(args: { path: string; body: ReadableStream<Uint8Array>; contentType: string; maxBytes: number }): Promise<{ bytes: number }>;
   remove(args: { path: string }): Promise<void>;
   /** URLs the browser can show, in one round trip for a whole gallery page. */
   displayUrls(args: { paths: string[] }): Promise<Map<string, string>>;
+  /**
+   * Full, download and thumbnail URLs for saved images (by path), in one round
+   * trip for a whole gallery page. A path with no URL is missing or not the caller's.
+   */
+  imageUrls(args: { images: Array<{ path: string; downloadName: string }> }): Promise<Map<string, ImageUrls>>;
+  /**
+   * True when gallery thumbnails are made as an image is saved and stored beside
+   * it (cloud); local mode makes them on first request instead.
+   */
+  readonly keepsThumbnails?: boolean;
 }
 
 /** What one request (or one service job) gets: rows and files bound to an identity. */

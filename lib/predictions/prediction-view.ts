@@ -1,10 +1,10 @@
-import type { ImageRow, PredictionRow } from "@/lib/predictions/ports";
+import type { ImageRow, ImageUrls, PredictionRow } from "@/lib/predictions/ports";
 import { parseProgress } from "@/lib/predictions/progress";
 import { seedFromLogs } from "@/lib/predictions/seed-from-logs";
 import { type ImageView, type ModelPrediction, type PredictionView } from "@/lib/predictions/types";
 
-export function toImageView(image: ImageRow, url: string): ImageView {
-  return { id: image.id, index: image.output_index, url, width: image.width, height: image.height };
+export function toImageView(image: ImageRow, { url, downloadUrl }: Pick<ImageUrls, "url" | "downloadUrl">): ImageView {
+  return { id: image.id, index: image.output_index, url, downloadUrl, width: image.width, height: image.height };
 }
 
 /**

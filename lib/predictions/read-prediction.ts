@@ -1,5 +1,6 @@
 import type { ImageModel } from "@/lib/models/image-model";
 import type { Backend, ImageRow, PredictionRow, SessionUser } from "@/lib/predictions/ports";
+import { imageUrlsOf, NO_URLS } from "@/lib/predictions/image-urls";
 import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
 import { toImageView, toPredictionView } from "@/lib/predictions/prediction-view";
 import { storedPrediction } from "@/lib/predictions/observation";
@@ -10,9 +11,9 @@ import { isFinalStatus, type ImageView, type ModelPrediction, type PredictionVie
 /** Display URLs for saved images, in one round trip, by output index. */
 export async function imageViewsOf(backend: Backend, images: ImageRow[]): Promise<ImageView[]> {
   if (images.length === 0) return [];
-  const urls = await backend.files.displayUrls({ paths: images.map((image) => image.storage_path) });
+  const urls = await imageUrlsOf(backend.files, images);
   return images
-    .map((image) => toImageView(image, urls.get(image.storage_path) ?? ""))
+    .map((image) => toImageView(image, urls.get(image.storage_path) ?? NO_URLS))
     .sort((a, b) => a.index - b.index);
 }
 

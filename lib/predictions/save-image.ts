@@ -1,5 +1,6 @@
 import { AppError, asAppError } from "@/lib/errors";
 import { outputList, type ImageModel } from "@/lib/models/image-model";
+import { thumbnailsAtSave } from "@/lib/predictions/make-thumbnails";
 import { detectImageType, peekStream, SIGNATURE_BYTES } from "@/lib/predictions/image-signature";
 import { probeImageSize } from "@/lib/predictions/image-size";
 import type { Backend, ImageRow, PredictionRow } from "@/lib/predictions/ports";
@@ -132,12 +133,14 @@ async function saveOutput({
   // The first output keeps the name a prediction's single image always had.
   const storagePath = `${userId}/${row.id}${index === 0 ? "" : `-${index}`}.${type.extension}`;
   const probe = probeImageSize();
-  const { bytes } = await files.upload({ path: storagePath, body: body.pipeThrough(probe.transform), contentType: type.contentType, maxBytes });
+  const thumbnails = thumbnailsAtSave(files);
+  const { bytes } = await files.upload({ path: storagePath, body: thumbnails.watch(body.pipeThrough(probe.transform)), contentType: type.contentType, maxBytes });
   const size = await probe.size;
   if (!size) {
     await files.remove({ path: storagePath }).catch(() => undefined);
     throw new AppError("upstream_error", "The model returned an image whose size cannot be read.");
   }
+  await thumbnails.make(storagePath);
 
   try {
     return await rows.insertImage({

@@ -30,6 +30,8 @@ export type ImageView = {
   /** Which of the prediction's outputs it is (0 for the first). */
   index: number;
   url: string;
+  /** The same file as a download, named from the prompt. */
+  downloadUrl: string;
   /** Read from the saved file's header: what the model made, not what was asked for. */
   width: number;
   height: number;
@@ -76,7 +78,12 @@ export type SaveImageResult = ActionResult<{ images: ImageView[] }>;
 export type GalleryImage = {
   id: string;
   predictionId: string;
+  /** The full image: shown only in the dialog. */
   url: string;
+  /** The same file as a download, named from the prompt. */
+  downloadUrl: string;
+  /** What tiles show, narrowest first; empty when the image has none (the tile falls back to `url`). */
+  thumbnails: Array<{ width: number; url: string }>;
   prompt: string;
   input: InputValues;
   model: string;

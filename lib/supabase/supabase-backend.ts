@@ -5,7 +5,8 @@ import { createSupabaseAdminClient } from "@/lib/supabase/admin";
 import type { SupabaseConfig, SupabaseRuntimeOptions, TypedSupabaseClient } from "@/lib/supabase/client-options";
 import { createSupabaseServerClient } from "@/lib/supabase/server";
 import { createSupabaseAuth } from "@/lib/supabase/supabase-auth";
-import { createSupabaseFileStore } from "@/lib/supabase/supabase-files";
+import { createSupabaseFileStore, SIGNED_URL_REUSE_MS } from "@/lib/supabase/supabase-files";
+import { createSignedUrlCache } from "@/lib/supabase/signed-url-cache";
 import { createSupabaseInputBackend } from "@/lib/supabase/supabase-inputs";
 import { createSupabaseRowStore } from "@/lib/supabase/supabase-rows";
 import { createSupabaseSchemaStore } from "@/lib/supabase/supabase-schema-store";
@@ -26,6 +27,8 @@ export async function createSupabaseBackend(
   let admin: Backend | undefined;
   let adminClient: TypedSupabaseClient | undefined;
   const adminClientOf = () => (adminClient ??= createSupabaseAdminClient(config));
+  // For this process, so an image keeps its URL across requests while it is valid.
+  const signedUrls = createSignedUrlCache({ reuseForMs: SIGNED_URL_REUSE_MS });
 
   return {
     auth: createSupabaseAuth(config, {
@@ -43,12 +46,13 @@ export async function createSupabaseBackend(
     // backendFor is synchronous and gets only the person, but their client
     // needs this request's cookies: it is built on first use, from next/headers,
     // and shared by the rows and files of this one Backend (one request). The
-    // person's id is not needed here: every store method takes it and filters
-    // on it, and row-level security checks it against the cookie's JWT.
-    backendFor(): Backend {
+    // person's id is not needed for the rows: every store method takes it and
+    // filters on it, and row-level security checks it against the cookie's JWT.
+    // The files use it to reuse only the signed URLs made for this person.
+    backendFor(user): Backend {
       let client: Promise<TypedSupabaseClient> | undefined;
       const source = () => (client ??= createSupabaseServerClient(config, options));
-      return { rows: createSupabaseRowStore(source), files: createSupabaseFileStore(source) };
+      return { rows: createSupabaseRowStore(source), files: createSupabaseFileStore(source, { viewer: user.id, signedUrls }) };
     },
 
     inputsFor() {

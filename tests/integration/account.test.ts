@@ -1,7 +1,7 @@
 import { access } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { backends, countImages, countPredictions, type TestApp } from "@/tests/support/backends";
+import { backends, countImages, countPredictions, objectsOfImages, type TestApp } from "@/tests/support/backends";
 import { testCookies } from "@/tests/support/cookie-jar";
 import { jsonRequest, params } from "@/tests/support/local-app";
 import type { SupabaseApp } from "@/tests/support/supabase-app";
@@ -116,7 +116,8 @@ describe.each(backends)("accounts on the $name backend", ({ name, start }) => {
       made.push(id);
     }
     app.actAs(session);
-    expect(await app.storedFiles(session.user.id)).not.toEqual([]);
+    // The image, and in cloud mode its thumbnails beside it: all of them go.
+    expect(await app.storedFiles(session.user.id)).toEqual(objectsOfImages(app, `${session.user.id}/${made[0]}.png`));
 
     expect((await deleteAccount({}, form({ confirmEmail: "someone-else@example.com" }))).fields?.confirmEmail).toBeDefined();
     expect(await countImages(app, session.user.id)).toBe(1);

@@ -5,6 +5,7 @@ import {
   countImages,
   digest,
   imageRows,
+  objectsOfImages,
   PNG_SIGNATURE,
   type TestApp,
   type TestSession,
@@ -12,6 +13,10 @@ import {
 import { testCookies } from "@/tests/support/cookie-jar";
 import { jsonRequest, params } from "@/tests/support/local-app";
 import type { SupabaseApp } from "@/tests/support/supabase-app";
+import { decodeJwt } from "jose";
+import { thumbnailPaths } from "@/lib/predictions/thumbnails";
+import { SIGNED_URL_REUSE_MS } from "@/lib/supabase/supabase-files";
+import { passTime } from "@/tests/support/clock";
 
 vi.mock("next/headers", () => ({ cookies: async () => testCookies }));
 // revalidatePath needs Next's request store; the gallery's freshness is the e2e tests' business.
@@ -85,7 +90,7 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
         model: "local-preview",
         model_name: "Local preview model",
       });
-      expect(await filesOf(app, alice.user.id, id)).toEqual([`${alice.user.id}/${id}.png`]);
+      expect(await filesOf(app, alice.user.id, id)).toEqual(objectsOfImages(app, `${alice.user.id}/${id}.png`));
       const stored = await app.readStoredFile(`${alice.user.id}/${id}.png`);
       expect(stored?.byteLength).toBe(rows[0].bytes);
       expect([...(stored ?? []).slice(0, 8)]).toEqual(PNG_SIGNATURE);
@@ -98,7 +103,7 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       expect(new Set(ids).size).toBe(1);
       expect(results[0].ok && results[0].images).toHaveLength(1);
       expect(await rowsOf(alice.user.id, id)).toHaveLength(1);
-      expect(await filesOf(app, alice.user.id, id)).toEqual([`${alice.user.id}/${id}.png`]);
+      expect(await filesOf(app, alice.user.id, id)).toEqual(objectsOfImages(app, `${alice.user.id}/${id}.png`));
     });
 
     it("saves every image of a prediction that made several: one row and one file per output, once", async () => {
@@ -116,7 +121,7 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       expect(rows.map((row) => [row.id, row.output_index, row.storage_path, row.seed])).toEqual(
         saved.map((image, index) => [image.id, index, paths[index], 7]),
       );
-      expect(await filesOf(app, alice.user.id, id)).toEqual([...paths].sort());
+      expect(await filesOf(app, alice.user.id, id)).toEqual(objectsOfImages(app, ...paths));
       // Each output is its own picture (the local model renders seed + index), not one file three times.
       const digests = await Promise.all(paths.map(async (objectPath) => digest(await app.readStoredFile(objectPath))));
       expect(new Set(digests).size).toBe(3);
@@ -210,7 +215,7 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       expect(await deleteImage(image.id)).toMatchObject({ ok: false, error: { code: "not_found" } });
       expect(await deleteImage("not-a-uuid")).toMatchObject({ ok: false, error: { code: "not_found" } });
       expect((await imageRows(app, alice.user.id)).some((row) => row.id === image.id)).toBe(true);
-      expect(await filesOf(app, alice.user.id, id)).toEqual([`${alice.user.id}/${id}.png`]);
+      expect(await filesOf(app, alice.user.id, id)).toEqual(objectsOfImages(app, `${alice.user.id}/${id}.png`));
     });
 
     it("refuses a signed-out caller, and the image stays", async () => {
@@ -218,7 +223,7 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       app.actAs(null);
       expect(await deleteImage(image.id)).toMatchObject({ ok: false, error: { code: "unauthorized" } });
       expect((await imageRows(app, alice.user.id)).some((row) => row.id === image.id)).toBe(true);
-      expect(await filesOf(app, alice.user.id, id)).toEqual([`${alice.user.id}/${id}.png`]);
+      expect(await filesOf(app, alice.user.id, id)).toEqual(objectsOfImages(app, `${alice.user.id}/${id}.png`));
     });
   });
 
@@ -229,16 +234,25 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       const frank = await app.signUp("frank@example.com");
       app.actAs(frank);
       const made = [await startAndSave("one"), await startAndSave("two"), await startAndSave("three")];
-      api().clearRequests();
-      const { images } = await listGallery({ user: frank.user, backend: app.context.backendFor(frank.user) });
-      expect(images).toHaveLength(3);
+      // The save signed these already (it answers with the URLs); let those come due for renewal.
+      passTime(SIGNED_URL_REUSE_MS);
+      try {
+        api().clearRequests();
+        const { images } = await listGallery({ user: frank.user, backend: app.context.backendFor(frank.user) });
+        expect(images).toHaveLength(3);
 
-      const signs = api().requestsTo("storage.sign");
-      expect(signs).toHaveLength(1);
-      expect(signs[0]).toMatchObject({ method: "POST", path: "/storage/v1/object/sign/sdxl-images" });
-      expect(signs[0].body).toEqual({ expiresIn: 3600, paths: made.map(({ id }) => `${frank.user.id}/${id}.png`).reverse() });
-      for (const image of images) {
-        expect(image.url.split("?token=")[0]).toBe(`${api().url}/storage/v1/object/sign/sdxl-images/${frank.user.id}/${image.predictionId}.png`);
+        const signs = api().requestsTo("storage.sign");
+        expect(signs).toHaveLength(1);
+        expect(signs[0]).toMatchObject({ method: "POST", path: "/storage/v1/object/sign/sdxl-images" });
+        expect(decodeJwt(signs[0].headers.authorization.replace(/^Bearer /, ""))).toMatchObject({ sub: frank.user.id, role: "authenticated" });
+        // Newest first, each image with its thumbnails.
+        const paths = [...made].reverse().flatMap(({ id }) => [`${frank.user.id}/${id}.png`, ...thumbnailPaths(`${frank.user.id}/${id}.png`)]);
+        expect(signs[0].body).toEqual({ expiresIn: 3600, paths });
+        for (const image of images) {
+          expect(image.url.split("?token=")[0]).toBe(`${api().url}/storage/v1/object/sign/sdxl-images/${frank.user.id}/${image.predictionId}.png`);
+        }
+      } finally {
+        vi.useRealTimers();
       }
     });
 
@@ -255,7 +269,9 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       api().clearRequests();
       expect(await deleteImage(image.id)).toEqual({ ok: true });
       const [remove] = api().requestsTo("storage.remove");
-      expect(remove.body).toEqual({ prefixes: [`${alice.user.id}/${id}.png`] });
+      // Its thumbnails go in the same request.
+      expect(remove.body).toEqual({ prefixes: objectsOfImages(app, `${alice.user.id}/${id}.png`) });
+      expect(await filesOf(app, alice.user.id, id)).toEqual([]);
       expect((await app.openDisplayUrl(image.url)).status).toBe(400);
     });
   });

@@ -1,8 +1,10 @@
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { thumbnailPaths } from "@/lib/predictions/thumbnails";
 import { PUBLISHABLE_KEY, SUPABASE_URL } from "@/tests/msw/supabase-handlers";
 import {
   backends,
+  objectsOfImages,
   countImages,
   countPredictions,
   digest,
@@ -165,7 +167,9 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       expect(response.status).toBe(200);
       const body = await response.json();
       expect(body).toMatchObject({ id, status: "succeeded", progress: 1, error: null });
-      expect(body.images).toEqual([{ id: expect.any(String), index: 0, url: expect.any(String), width: 1024, height: 1024 }]);
+      expect(body.images).toEqual([
+        { id: expect.any(String), index: 0, url: expect.any(String), downloadUrl: expect.any(String), width: 1024, height: 1024 },
+      ]);
 
       const objectPath = `${alice.user.id}/${id}.png`;
       const rows = (await imageRows(app, alice.user.id)).filter((row) => row.prediction_id === id);
@@ -210,7 +214,7 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       const { id } = await (await create()).json();
       const bodies = await Promise.all([poll(id), poll(id), poll(id)].map(async (response) => (await response).json()));
       expect(new Set(bodies.map((body) => body.images[0]?.id)).size).toBe(1);
-      expect(await app.storedFiles(dana.user.id)).toEqual([`${dana.user.id}/${id}.png`]);
+      expect(await app.storedFiles(dana.user.id)).toEqual(objectsOfImages(app, `${dana.user.id}/${id}.png`));
       expect(await countImages(app, dana.user.id)).toBe(1);
     });
   });
@@ -261,7 +265,8 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
 
       const signs = api().requestsTo("storage.sign");
       expect(signs).toHaveLength(1);
-      expect(signs[0].body).toEqual({ expiresIn: 3600, paths: [objectPath] });
+      // The image and its thumbnails (made at save), so the gallery finds them signed already.
+      expect(signs[0].body).toEqual({ expiresIn: 3600, paths: [objectPath, ...thumbnailPaths(objectPath)] });
       // Uploaded as Alice (her JWT, so the storage policies applied), not with the service role.
       const [upload] = api().requestsTo("storage.upload");
       expect(upload).toMatchObject({ method: "POST", path: `/storage/v1/object/sdxl-images/${objectPath}` });

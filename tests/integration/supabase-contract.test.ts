@@ -3,6 +3,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { AppError } from "@/lib/errors";
 import { deleteImage, listGallery } from "@/lib/predictions/gallery";
+import { thumbnailPaths } from "@/lib/predictions/thumbnails";
 import type { InputValues } from "@/lib/models/input-fields";
 import type { NewImageRow, NewPredictionRow, SessionUser } from "@/lib/predictions/ports";
 import type { BackendRuntime } from "@/lib/server-context";
@@ -343,8 +344,13 @@ describe("files in Storage", () => {
     const signs = api.requestsTo("storage.sign");
     expect(signs).toHaveLength(1);
     expect(signs[0]).toMatchObject({ method: "POST", path: "/storage/v1/object/sign/sdxl-images" });
-    expect(signs[0].body).toEqual({ expiresIn: 3600, paths: images.map((image) => `${alice.user.id}/${image.predictionId}.png`) });
+    // Each image with its thumbnails; these were stored without any (as before thumbnails existed), so tiles show the image.
+    expect(signs[0].body).toEqual({
+      expiresIn: 3600,
+      paths: images.flatMap((image) => [`${alice.user.id}/${image.predictionId}.png`, ...thumbnailPaths(`${alice.user.id}/${image.predictionId}.png`)]),
+    });
     expect(images).toHaveLength(3);
+    expect(images.map((image) => image.thumbnails)).toEqual([[], [], []]);
     const served = await fetch(images[0].url);
     expect(new Uint8Array(await served.arrayBuffer())).toEqual(png);
   });
@@ -364,7 +370,7 @@ describe("files in Storage", () => {
     await deleteImage({ user: alice.user, backend: as(alice), imageId: saved.id });
     expect(await api.rows("sdxl_images")).toHaveLength(0);
     expect(api.objects.has(OBJECT(path))).toBe(false);
-    expect(api.requestsTo("storage.remove")[0]).toMatchObject({ method: "DELETE", path: "/storage/v1/object/sdxl-images", body: { prefixes: [path] } });
+    expect(api.requestsTo("storage.remove")[0]).toMatchObject({ method: "DELETE", path: "/storage/v1/object/sdxl-images", body: { prefixes: [path, ...thumbnailPaths(path)] } });
   });
 });
 

@@ -31,6 +31,18 @@ function databaseFailure(error: unknown): Response {
   throw error;
 }
 
+/**
+ * `?download` on a signed URL, read apart from the token, as storage-api does
+ * (supabase/storage@4fa61fb src/storage/renderer/renderer.ts, handleDownload):
+ * empty asks for an attachment, a value names it.
+ */
+function downloadHeaders(download: string | null): Record<string, string> {
+  if (download === null) return {};
+  if (download === "") return { "content-disposition": "attachment;" };
+  const encoded = encodeURIComponent(download);
+  return { "content-disposition": `attachment; filename=${encoded}; filename*=UTF-8''${encoded}` };
+}
+
 export function createStorageHandlers({
   url,
   gate,
@@ -118,8 +130,10 @@ export function createStorageHandlers({
     return new Set(rows.map((row) => row.name));
   }
 
-  const serve = (object: StoredObject) =>
-    new HttpResponse(object.bytes.slice().buffer, { headers: { "content-type": object.contentType, "content-length": String(object.bytes.byteLength) } });
+  const serve = (object: StoredObject, extra: Record<string, string> = {}) =>
+    new HttpResponse(object.bytes.slice().buffer, {
+      headers: { "content-type": object.contentType, "content-length": String(object.bytes.byteLength), ...extra },
+    });
 
   return [
     http.get(`${base}/bucket`, async ({ request }) => {
@@ -203,7 +217,7 @@ export function createStorageHandlers({
       if (!claims || claims.url !== `${params.bucket}/${name}`) return storageFailure("400", "InvalidJWT", "invalid signature");
       const object = objects.get(`${params.bucket}/${name}`);
       if (!object || !(await visible("superuser", String(params.bucket), [name])).size) return storageFailure("404", "not_found", "Object not found");
-      return serve(object);
+      return serve(object, downloadHeaders(new URL(request.url).searchParams.get("download")));
     }),
 
     http.post(`${base}/object/:bucket/*`, async ({ request, params }) => {

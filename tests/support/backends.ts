@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ImageRow, SessionUser } from "@/lib/predictions/ports";
+import { thumbnailPaths } from "@/lib/predictions/thumbnails";
 import type { AppContext } from "@/lib/server-context";
 import { startLocalApp } from "@/tests/support/local-app";
 import { startSupabaseApp } from "@/tests/support/supabase-app";
@@ -69,6 +70,15 @@ export async function imageRows(app: TestApp, userId: string): Promise<ImageRow[
 
 export async function countImages(app: TestApp, userId: string): Promise<number> {
   return (await imageRows(app, userId)).length;
+}
+
+/**
+ * The stored objects saved images are kept as, sorted as storedFiles lists them:
+ * each image, and in cloud mode its thumbnails beside it (local mode makes
+ * them on request and caches them outside storage).
+ */
+export function objectsOfImages(app: TestApp, ...imagePaths: string[]): string[] {
+  return imagePaths.flatMap((imagePath) => (app.backend === "supabase" ? [imagePath, ...thumbnailPaths(imagePath)] : [imagePath])).sort();
 }
 
 export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

@@ -95,7 +95,7 @@ describe("parseServerEnv", () => {
 
 describe("readProxyConfig", () => {
   it("finds no Supabase project in local mode", () => {
-    expect(readProxyConfig({})).toEqual({ supabase: null });
+    expect(readProxyConfig({})).toEqual({ supabase: null, development: false });
   });
 
   it("reads the public Supabase values, accepting the older anon key name, and marks cookies Secure behind https", () => {
@@ -105,7 +105,16 @@ describe("readProxyConfig", () => {
         NEXT_PUBLIC_SUPABASE_ANON_KEY: "anon",
         APP_URL: "https://studio.example.com",
       }),
-    ).toEqual({ supabase: { url: "https://abc.supabase.co", publishableKey: "anon", secureCookies: true }, appUrl: "https://studio.example.com" });
+    ).toEqual({
+      supabase: { url: "https://abc.supabase.co", publishableKey: "anon", secureCookies: true },
+      appUrl: "https://studio.example.com",
+      development: false,
+    });
+  });
+
+  it("tells the proxy when it runs under next dev, for the page policy", () => {
+    expect(readProxyConfig({ NODE_ENV: "development" }).development).toBe(true);
+    expect(readProxyConfig({ NODE_ENV: "production" }).development).toBe(false);
   });
 
   it("gives the proxy APP_URL for same-origin checks only when it is a valid http(s) URL", () => {

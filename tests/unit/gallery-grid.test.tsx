@@ -47,6 +47,11 @@ function image(id: string, prompt: string, createdAt: string, overrides: Partial
     id,
     predictionId: `pred_${id}`,
     url: `/api/files/u/${id}.png`,
+    downloadUrl: `/api/files/u/${id}.png?download=image-${id}.png`,
+    thumbnails: [
+      { width: 384, url: `/api/files/u/${id}.png?w=384` },
+      { width: 768, url: `/api/files/u/${id}.png?w=768` },
+    ],
     prompt,
     input: { prompt, width: 1216, height: 832, num_inference_steps: 30, guidance_scale: 7.5 },
     model: "local-preview",
@@ -100,6 +105,14 @@ describe("GalleryGrid", () => {
     expect(img.getAttribute("decoding")).toBe("async");
   });
 
+  it("shows the full image in a tile only when the image has no thumbnails (saved before they existed)", () => {
+    const old = image("o", "Saved long ago", "2024-01-01T10:00:00.000Z", { url: "https://x.supabase.co/storage/v1/object/sign/b/u/o.png?token=t", thumbnails: [] });
+    render(<GalleryGrid images={[old]} deleteImage={vi.fn<Delete>()} />);
+    const img = tiles()[0].querySelector("img")!;
+    expect(img.getAttribute("src")).toBe(old.url);
+    expect(img.hasAttribute("srcset")).toBe(false);
+  });
+
   it("opens the full view with the settings, and Escape returns focus to the tile", async () => {
     const { user } = renderGrid();
     tile("A lighthouse at dusk").focus();
@@ -124,8 +137,8 @@ describe("GalleryGrid", () => {
     // The dialog shows the full image, not the thumbnail.
     expect(full.getAttribute("src")).toBe("/api/files/u/c.png");
     const download = within(dialog).getByRole("link", { name: "Download" });
-    expect(download.getAttribute("href")).toBe("/api/files/u/c.png?download=1");
-    expect(download.getAttribute("download")).toBe("a-lighthouse-at-dusk.png");
+    expect(download.getAttribute("href")).toBe("/api/files/u/c.png?download=image-c.png");
+    expect(download.hasAttribute("download")).toBe(true);
     expect(within(dialog).getByRole("link", { name: "Use these settings again" }).getAttribute("href")).toBe("/dashboard/generate?from=c");
 
     await user.keyboard("{Escape}");

@@ -129,6 +129,7 @@ const imageView = (index: number, overrides: Partial<ImageView> = {}): ImageView
   id: `img_${index}`,
   index,
   url: `/api/files/u/p-${index}.webp`,
+  downloadUrl: `/api/files/u/p-${index}.webp?download=a-prompt.webp`,
   width: 1024,
   height: 1024,
   ...overrides,
@@ -610,7 +611,7 @@ describe("GenerateForm: following the prediction", () => {
     expect([first.getAttribute("width"), first.getAttribute("height")]).toEqual(["1344", "768"]);
     expect(screen.getByText("1344 × 768")).toBeTruthy();
     const download = screen.getByRole("link", { name: `Download ${PROMPT} (image 1 of 2)` });
-    expect(download.getAttribute("href")).toBe("/api/files/u/p-0.webp?download=1");
+    expect(download.getAttribute("href")).toBe("/api/files/u/p-0.webp?download=a-prompt.webp");
     expect(statusLine()).toBe("Status: Saving");
     await waitFor(() => expect(saveImage).toHaveBeenCalledWith("pred_1"));
 

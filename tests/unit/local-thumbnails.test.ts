@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { isThumbnailWidth, removeThumbnails, thumbnailOf } from "@/lib/local/local-thumbnails";
+import { removeThumbnails, thumbnailOf } from "@/lib/local/local-thumbnails";
+import { isThumbnailWidth } from "@/lib/predictions/thumbnails";
 import { encodePng } from "@/lib/models/png";
 
 const OBJECT = "0b3f5a3e-8f0e-4c55-9d6f-3f1f7c1d2e4a/pred_1.png";

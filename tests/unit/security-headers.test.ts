@@ -1,5 +1,7 @@
+import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import nextConfig, { FILE_CONTENT_SECURITY_POLICY } from "@/next.config";
+import { proxy } from "@/proxy";
 
 type Rule = { source: string; headers: Array<{ key: string; value: string }> };
 
@@ -14,6 +16,12 @@ async function headersFor(path: string): Promise<Record<string, string>> {
     }
   }
   return result;
+}
+
+/** The page policy the running server sends for `path`: set by the proxy, from the environment of this moment. */
+async function pagePolicy(path: string): Promise<string | null> {
+  const response = await proxy(new NextRequest(new URL(path, "http://localhost:3000"), { headers: { host: "localhost:3000" } }));
+  return response.headers.get("content-security-policy");
 }
 
 function directives(policy: string): Map<string, string[]> {
@@ -35,38 +43,59 @@ describe("security headers", () => {
     expect(headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
     expect(headers["x-frame-options"]).toBe("DENY");
     expect(headers["permissions-policy"]).toContain("camera=()");
-    const csp = directives(headers["content-security-policy"]);
+    const csp = directives((await pagePolicy(path))!);
     expect(csp.get("default-src")).toEqual(["'self'"]);
     expect(csp.get("frame-ancestors")).toEqual(["'none'"]);
     expect(csp.get("object-src")).toEqual(["'none'"]);
     expect(csp.get("base-uri")).toEqual(["'self'"]);
     expect(csp.get("form-action")).toEqual(["'self'"]);
     expect(csp.get("script-src")).toEqual(["'self'", "'unsafe-inline'"]);
-    expect(headers["content-security-policy"]).not.toContain("unsafe-eval");
+    expect(csp.get("script-src")).not.toContain("'unsafe-eval'");
   });
 
   it("allows eval only under next dev, which needs it for error overlays", async () => {
     vi.stubEnv("NODE_ENV", "development");
-    const csp = directives((await headersFor("/"))["content-security-policy"]);
+    const csp = directives((await pagePolicy("/"))!);
     expect(csp.get("script-src")).toContain("'unsafe-eval'");
   });
 
   it("lets images and API calls reach the Supabase project when there is one, and nothing else", async () => {
     vi.stubEnv("NODE_ENV", "production");
     vi.stubEnv("NEXT_PUBLIC_SUPABASE_URL", "https://abcd.supabase.co/");
-    const csp = directives((await headersFor("/dashboard"))["content-security-policy"]);
+    vi.stubEnv("NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY", "sb_publishable_test");
+    const csp = directives((await pagePolicy("/login"))!);
     expect(csp.get("img-src")).toEqual(["'self'", "data:", "blob:", "https://abcd.supabase.co"]);
     expect(csp.get("connect-src")).toEqual(["'self'", "https://abcd.supabase.co", "wss://abcd.supabase.co"]);
 
     vi.stubEnv("NEXT_PUBLIC_SUPABASE_URL", "");
-    const local = directives((await headersFor("/dashboard"))["content-security-policy"]);
+    vi.stubEnv("NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY", "");
+    const local = directives((await pagePolicy("/login"))!);
     expect(local.get("img-src")).toEqual(["'self'", "data:", "blob:"]);
     expect(local.get("connect-src")).toEqual(["'self'"]);
+  });
+
+  it("follows the running server's environment, not the one the app was built with", async () => {
+    vi.stubEnv("NODE_ENV", "production");
+    // What `next build` records: the config's headers, evaluated with the build machine's environment.
+    vi.stubEnv("NEXT_PUBLIC_SUPABASE_URL", "https://built-with.supabase.co");
+    vi.stubEnv("NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY", "sb_publishable_build");
+    const rules = (await nextConfig.headers!()) as Rule[];
+    expect(JSON.stringify(rules)).not.toContain("built-with");
+    expect(rules.find((rule) => rule.source === "/:path*")?.headers.map(({ key }) => key.toLowerCase())).not.toContain("content-security-policy");
+
+    // The same build, started against another project, then reconfigured.
+    vi.stubEnv("NEXT_PUBLIC_SUPABASE_URL", "https://deployed.supabase.co");
+    expect(directives((await pagePolicy("/login"))!).get("img-src")).toContain("https://deployed.supabase.co");
+    expect(await pagePolicy("/login")).not.toContain("built-with");
+    vi.stubEnv("NEXT_PUBLIC_SUPABASE_URL", "https://moved.supabase.co");
+    expect(directives((await pagePolicy("/login"))!).get("connect-src")).toEqual(["'self'", "https://moved.supabase.co", "wss://moved.supabase.co"]);
   });
 
   it("serves stored files under a policy that lets nothing run, and still nosniff", async () => {
     const headers = await headersFor("/api/files/some-user/some-image.png");
     expect(headers["content-security-policy"]).toBe(FILE_CONTENT_SECURITY_POLICY);
+    // The proxy leaves the files' policy alone, whatever path reaches it.
+    expect(await pagePolicy("/api/files/some-user/some-image")).toBeNull();
     expect(directives(FILE_CONTENT_SECURITY_POLICY).get("default-src")).toEqual(["'none'"]);
     expect(FILE_CONTENT_SECURITY_POLICY).toContain("sandbox");
     expect(headers["x-content-type-options"]).toBe("nosniff");

@@ -143,7 +143,9 @@ describe("flux-schnell on Replicate", () => {
       assert.equal(details.Model, "FLUX.1 [schnell]");
       assert.equal(details.Size, "1024 × 1024");
       assert.equal(Number(details.Seed), (await pollAnswer(page, first)).seed);
-      assert.match(await dialog.getByRole("link", { name: "Download" }).getAttribute("download"), /\.webp$/);
+      // The server names the download (Content-Disposition), in the link's `download` parameter.
+      const href = await dialog.getByRole("link", { name: "Download" }).getAttribute("href");
+      assert.match(new URL(href, page.url()).searchParams.get("download"), /\.webp$/);
       await shot("22-flux-details");
       await dialog.getByRole("button", { name: "Close" }).click();
     });

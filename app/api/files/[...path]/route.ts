@@ -1,6 +1,8 @@
 import { AppError } from "@/lib/errors";
 import { withUser } from "@/lib/http/with-user";
-import { isThumbnailWidth, THUMBNAIL_CONTENT_TYPE, THUMBNAIL_WIDTHS, thumbnailOf } from "@/lib/local/local-thumbnails";
+import { thumbnailOf } from "@/lib/local/local-thumbnails";
+import { isDownloadName } from "@/lib/predictions/download-name";
+import { isThumbnailWidth, THUMBNAIL_CONTENT_TYPE, THUMBNAIL_WIDTHS } from "@/lib/predictions/thumbnails";
 
 /**
  * Local mode's stand-in for Supabase Storage's authenticated download: the file
@@ -8,7 +10,10 @@ import { isThumbnailWidth, THUMBNAIL_CONTENT_TYPE, THUMBNAIL_WIDTHS, thumbnailOf
  *
  * - `?w=384` (or 768) answers with a WebP thumbnail for gallery tiles instead of the
  *   full image; it is made once and cached on disk, and only after the same check.
- * - `?download=1` asks the browser to save the file rather than show it.
+ * - `?download=<name>` asks the browser to save the file under that name, as
+ *   Storage's `download` option does in cloud mode. Only names the shared rule
+ *   (lib/predictions/download-name.ts) makes are used; any other value (such as
+ *   the `1` older pages sent) saves it under the file's own name.
  */
 export const GET = withUser<{ path: string[] }>(async ({ request, user, context, params }) => {
   const query = new URL(request.url).searchParams;
@@ -16,7 +21,7 @@ export const GET = withUser<{ path: string[] }>(async ({ request, user, context,
   if (width !== null && !isThumbnailWidth(width)) {
     throw new AppError("bad_request", `Thumbnail width must be one of ${THUMBNAIL_WIDTHS.join(", ")}.`);
   }
-  const download = query.get("download") === "1";
+  const download = query.get("download");
 
   const path = params.path.join("/");
   const file = await context.openFile?.(user, path);
@@ -60,8 +65,8 @@ export const GET = withUser<{ path: string[] }>(async ({ request, user, context,
       ...headers,
       "content-type": file.contentType,
       "content-length": String(file.bytes),
-      // Without a filename, a download takes the name from the link's download attribute.
-      "content-disposition": download ? "attachment" : `inline; filename="${name}"`,
+      "content-disposition":
+        download === null ? `inline; filename="${name}"` : `attachment; filename="${isDownloadName(download) ? download : name}"`,
     },
   });
 });
