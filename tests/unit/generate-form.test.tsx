@@ -3,7 +3,6 @@ import { cleanup, render, screen, waitFor, within } from "@testing-library/react
 import userEvent from "@testing-library/user-event";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
-import { SWRConfig } from "swr";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { GenerateForm, type GenerateFormProps } from "@/components/generate/generate-form";
 import { readModelInputs } from "@/lib/models/cog-schema";
@@ -136,12 +135,7 @@ const imageView = (index: number, overrides: Partial<ImageView> = {}): ImageView
 
 function renderForm(props: Partial<GenerateFormProps> = {}) {
   const saveImage = props.saveImage ?? vi.fn<(id: string) => Promise<SaveImageResult>>();
-  render(
-    // A fresh cache per test, so one test's prediction never shows up in another.
-    <SWRConfig value={{ provider: () => new Map() }}>
-      <GenerateForm models={[FLUX, SDXL]} saveImage={saveImage} pollIntervalMs={POLL_MS} {...props} />
-    </SWRConfig>,
-  );
+  render(<GenerateForm models={[FLUX, SDXL]} saveImage={saveImage} pollIntervalMs={POLL_MS} {...props} />);
   return { user: userEvent.setup(), saveImage };
 }
 
