@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import { lazy, Suspense, useId, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { AdvancedSettings } from "@/components/generate/advanced-settings";
 import { createPrediction, RequestError } from "@/components/generate/api-client";
 import { controlOf, MASKED_IMAGE_INPUT, parseRatio, placementOf } from "@/components/generate/field-hints";
@@ -20,7 +20,6 @@ import {
 import { InputControl } from "@/components/generate/input-control";
 import { ModelPicker } from "@/components/generate/model-picker";
 import { isActiveStage } from "@/components/generate/prediction-stage";
-import { PredictionStatus } from "@/components/generate/prediction-status";
 import { usePrediction } from "@/components/generate/use-prediction";
 import { Button } from "@/components/ui/button";
 import { Spinner } from "@/components/ui/spinner";
@@ -43,6 +42,12 @@ export type GenerateFormProps = {
 };
 
 const RETURN_TO = "/dashboard/generate";
+
+// The status panel is only needed once something was sent: a first visit does
+// not download it. Its loading starts with the submit, alongside the request,
+// so it is there by the time the answer is.
+const loadPredictionStatus = () => import("@/components/generate/prediction-status");
+const PredictionStatus = lazy(() => loadPredictionStatus().then((module) => ({ default: module.PredictionStatus })));
 
 function startingModel(models: readonly ModelOption[], key: string | undefined): ModelOption | null {
   return models.find((model) => model.key === key && model.available) ?? models.find((model) => model.available) ?? models[0] ?? null;
@@ -140,6 +145,7 @@ export function GenerateForm({
     setProblem(null);
     setCreated(null);
     setSubmitting(true);
+    void loadPredictionStatus();
     try {
       setCreated(await createPrediction({ model: model.key, input: checked.input }));
     } catch (error) {
@@ -256,19 +262,28 @@ export function GenerateForm({
 
       <div className="min-w-0">
         {created ? (
-          <PredictionStatus
-            key={created.id}
-            state={prediction}
-            prompt={typeof prompt === "string" ? prompt : ""}
-            placeholderRatio={requestedRatio(created.input)}
-            onGenerateAnother={generateAnother}
-          />
+          <Suspense fallback={<ResultPlaceholder text="Sending your request…" />}>
+            <PredictionStatus
+              key={created.id}
+              state={prediction}
+              prompt={typeof prompt === "string" ? prompt : ""}
+              placeholderRatio={requestedRatio(created.input)}
+              onGenerateAnother={generateAnother}
+            />
+          </Suspense>
         ) : (
-          <div className="flex aspect-square w-full items-center justify-center rounded-xl border border-dashed bg-surface p-6 text-center text-sm text-muted lg:aspect-[4/3]">
-            {submitting ? "Sending your request…" : "Your images will appear here."}
-          </div>
+          <ResultPlaceholder text={submitting ? "Sending your request…" : "Your images will appear here."} />
         )}
       </div>
+    </div>
+  );
+}
+
+/** Where the results go, holding their place before there are any (and while their panel loads). */
+function ResultPlaceholder({ text }: { text: string }) {
+  return (
+    <div className="flex aspect-square w-full items-center justify-center rounded-xl border border-dashed bg-surface p-6 text-center text-sm text-muted lg:aspect-[4/3]">
+      {text}
     </div>
   );
 }
