@@ -19,8 +19,6 @@ import {
 } from "@/components/generate/form-state";
 import { InputControl } from "@/components/generate/input-control";
 import { ModelPicker } from "@/components/generate/model-picker";
-import { isActiveStage } from "@/components/generate/prediction-stage";
-import { usePrediction } from "@/components/generate/use-prediction";
 import { Button } from "@/components/ui/button";
 import { Spinner } from "@/components/ui/spinner";
 import { checkInput } from "@/lib/models/input-check";
@@ -43,11 +41,11 @@ export type GenerateFormProps = {
 
 const RETURN_TO = "/dashboard/generate";
 
-// The status panel is only needed once something was sent: a first visit does
-// not download it. Its loading starts with the submit, alongside the request,
-// so it is there by the time the answer is.
-const loadPredictionStatus = () => import("@/components/generate/prediction-status");
-const PredictionStatus = lazy(() => loadPredictionStatus().then((module) => ({ default: module.PredictionStatus })));
+// Following a prediction (polling, saving, the status panel) is only needed once
+// something was sent: a first visit does not download it. Its loading starts
+// with the submit, alongside the request, so it is there by the time the answer is.
+const loadPredictionRun = () => import("@/components/generate/prediction-run");
+const PredictionRun = lazy(() => loadPredictionRun().then((module) => ({ default: module.PredictionRun })));
 
 function startingModel(models: readonly ModelOption[], key: string | undefined): ModelOption | null {
   return models.find((model) => model.key === key && model.available) ?? models.find((model) => model.available) ?? models[0] ?? null;
@@ -95,9 +93,9 @@ export function GenerateForm({
   const [inputImages, setInputImages] = useState<Record<string, InputImage>>(initialInputImages);
   const [uploads, setUploads] = useState(0);
 
-  const prediction = usePrediction({ created, pollIntervalMs, saveImage });
-  const stalled = Boolean(prediction.saveFailure) || Boolean(prediction.pollFailure?.fatal);
-  const busy = submitting || (created !== null && isActiveStage(prediction.stage) && !stalled);
+  // The run holds the form from its creation until PredictionRun says it is over or stuck.
+  const [runActive, setRunActive] = useState(false);
+  const busy = submitting || (created !== null && runActive);
   const uploading = uploads > 0;
   const canGenerate = Boolean(model?.available);
   const isMac = useIsMac();
@@ -145,9 +143,11 @@ export function GenerateForm({
     setProblem(null);
     setCreated(null);
     setSubmitting(true);
-    void loadPredictionStatus();
+    void loadPredictionRun();
     try {
-      setCreated(await createPrediction({ model: model.key, input: checked.input }));
+      const answer = await createPrediction({ model: model.key, input: checked.input });
+      setRunActive(true);
+      setCreated(answer);
     } catch (error) {
       const failure =
         error instanceof RequestError
@@ -263,9 +263,12 @@ export function GenerateForm({
       <div className="min-w-0">
         {created ? (
           <Suspense fallback={<ResultPlaceholder text="Sending your request…" />}>
-            <PredictionStatus
+            <PredictionRun
               key={created.id}
-              state={prediction}
+              created={created}
+              pollIntervalMs={pollIntervalMs}
+              saveImage={saveImage}
+              onActiveChange={setRunActive}
               prompt={typeof prompt === "string" ? prompt : ""}
               placeholderRatio={requestedRatio(created.input)}
               onGenerateAnother={generateAnother}
