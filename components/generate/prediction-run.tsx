@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect } from "react";
+import { useLayoutEffect } from "react";
 import { isActiveStage } from "@/components/generate/prediction-stage";
 import { PredictionStatus } from "@/components/generate/prediction-status";
 import { usePrediction } from "@/components/generate/use-prediction";
@@ -27,6 +27,7 @@ export function PredictionRun({ created, pollIntervalMs, saveImage, onActiveChan
   const prediction = usePrediction({ created, pollIntervalMs, saveImage });
   const stalled = Boolean(prediction.saveFailure) || Boolean(prediction.pollFailure?.fatal);
   const active = isActiveStage(prediction.stage) && !stalled;
-  useEffect(() => onActiveChange(active), [active, onActiveChange]);
+  // Before paint, so the form is handed back in the same frame the end of the run is shown.
+  useLayoutEffect(() => onActiveChange(active), [active, onActiveChange]);
   return <PredictionStatus state={prediction} {...shown} />;
 }
