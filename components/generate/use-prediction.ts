@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import useSWR from "swr";
 import {
   cancelPrediction,
   fetchPrediction,
@@ -8,7 +9,6 @@ import {
   RequestError,
   type RequestFailure,
 } from "@/components/generate/api-client";
-import { usePolling } from "@/components/generate/use-polling";
 import { allImagesSaved, derivePredictionStage, progressPercent, type Stage } from "@/components/generate/prediction-stage";
 import type { ImageView, PredictionView, SaveImageResult } from "@/lib/predictions/types";
 
@@ -35,7 +35,7 @@ export type PredictionState = {
   images: ImageView[];
   /** How many images to hold a place for. */
   expectedImages: number;
-  /** Polling trouble. `fatal` ones stop polling; others are retried with a backoff. */
+  /** Polling trouble. `fatal` ones stop polling; others are retried by SWR. */
   pollFailure: (RequestFailure & { fatal: boolean }) | null;
   saveFailure: string | null;
   isSaving: boolean;
@@ -50,7 +50,7 @@ type Saved = { predictionId: string; images: ImageView[] };
 type PredictionMessage = { predictionId: string; message: string };
 
 /**
- * Follows one prediction to the end: polls its status, asks the server
+ * Follows one prediction to the end: polls its status with SWR, asks the server
  * action to save the images once the model has succeeded, and stops polling as
  * soon as nothing more can change (a final failure, a failed save, or every
  * expected image known, from the poll or the save, whichever told us first).
@@ -71,10 +71,10 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
   // The save's answer holds every image, so once it is in nothing is left to poll for.
   const pollingDone = savedImages !== null || Boolean(saveFailure) || (id !== null && canceledId === id);
 
-  // Called with the freshest answer after every poll, so no request follows a final answer.
+  // SWR calls this with the freshest data after every poll, so no request follows a final answer.
   // The server says when asking again can tell something new (pollAfterMs): it
   // reads the model once per interval for everyone, widening as a run ages.
-  const delayAfter = useCallback(
+  const refreshInterval = useCallback(
     (latest: PredictionView | undefined) => {
       const view = latest ?? created;
       if (pollingDone || !shouldPoll(view)) return 0;
@@ -84,15 +84,21 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
     [pollingDone, pollIntervalMs, created],
   );
 
-  const { data, error, replace } = usePolling<PredictionView>({
-    url: id ? predictionUrl(id) : null,
+  const { data, error, mutate } = useSWR<PredictionView, unknown>(id ? predictionUrl(id) : null, fetchPrediction, {
+    fallbackData: created ?? undefined,
     // The POST answer is as fresh as it gets; the first poll waits one interval like the rest.
-    initial: created ?? undefined,
-    read: fetchPrediction,
-    delayAfter,
-    // A doubling backoff without a ceiling would leave polls minutes apart after a
-    // short outage; a stuck "Retrying…" is worse than a few extra requests, so cap it at 10 s.
-    retryAfter: (err, attempt) => (isFatal(err) ? null : Math.min(10_000, pollIntervalMs * 2 ** Math.min(attempt, 8))),
+    revalidateOnMount: false,
+    refreshInterval,
+    // Each poll must reach the server; SWR's default 2 s dedupe would halve a 1 s poll rate.
+    dedupingInterval: Math.floor(pollIntervalMs / 2),
+    revalidateOnFocus: false,
+    revalidateOnReconnect: false,
+    // SWR's default backoff doubles without a ceiling (minutes apart after a short outage);
+    // a stuck "Retrying…" is worse than a few extra requests, so cap it at 10 s.
+    onErrorRetry: (err, _key, _config, revalidate, { retryCount }) => {
+      if (isFatal(err)) return;
+      setTimeout(() => revalidate({ retryCount }), Math.min(10_000, pollIntervalMs * 2 ** Math.min(retryCount, 8)));
+    },
   });
 
   const polled = id && data && data.id === id ? data : null;
@@ -133,7 +139,7 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
     setCancelError(null);
     cancelPrediction(id)
       .then(async (answer) => {
-        replace(answer);
+        await mutate(answer, { revalidate: false });
         // "succeeded" means it finished first: keep polling so the save can complete.
         if (answer.status !== "succeeded") setCanceledId(id);
       })
@@ -142,7 +148,7 @@ export function usePrediction({ created, pollIntervalMs, saveImage }: UsePredict
         setCancelError({ predictionId: id, message });
       })
       .finally(() => setCancelingId(null));
-  }, [id, replace]);
+  }, [id, mutate]);
 
   const failure = error instanceof RequestError ? error.failure : error ? { status: null, code: "unknown", message: String(error) } : null;
 

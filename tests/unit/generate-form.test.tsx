@@ -3,6 +3,7 @@ import { cleanup, render, screen, waitFor, within } from "@testing-library/react
 import userEvent from "@testing-library/user-event";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
+import { SWRConfig } from "swr";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { GenerateForm, type GenerateFormProps } from "@/components/generate/generate-form";
 import { readModelInputs } from "@/lib/models/cog-schema";
@@ -138,7 +139,12 @@ const imageView = (index: number, overrides: Partial<ImageView> = {}): ImageView
 
 function renderForm(props: Partial<GenerateFormProps> = {}) {
   const saveImage = props.saveImage ?? vi.fn<(id: string) => Promise<SaveImageResult>>();
-  render(<GenerateForm models={[FLUX, SDXL]} saveImage={saveImage} pollIntervalMs={POLL_MS} {...props} />);
+  render(
+    // A fresh cache per test, so one test's prediction never shows up in another.
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <GenerateForm models={[FLUX, SDXL]} saveImage={saveImage} pollIntervalMs={POLL_MS} {...props} />
+    </SWRConfig>,
+  );
   return { user: userEvent.setup(), saveImage };
 }
 
