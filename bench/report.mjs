@@ -55,7 +55,11 @@ ${table.map((row) => `| ${[row.figure, row.measured, row.target, mark(row.met), 
 - **JavaScript**: a signed-in person's first visit in Chromium (empty cache, a new
   browser context), until the network is idle for 0.5 s; the sum of every script
   response's bytes on the wire (compressed as \`next start\` serves them, headers
-  included), from the DevTools protocol's \`Network.loadingFinished\`.
+  included), from the DevTools protocol's \`Network.loadingFinished\`. Code a page
+  fetches only when used (the generate page's run panel, with the first submit;
+  the mask brush, once there is an image) is not in it. The floor is a 404 page:
+  React, Next's runtime and the root layout; "above the floor" is a page's
+  transfer minus the floor's.
 - **Route handlers**: 32 keep-alive connections on loopback, each sending its
   next request when the previous answer is in (bench/http-load.mjs), after
   1.5 s of warm-up. \`/api/health\` (no session, no database) is the baseline;

@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import { lazy, Suspense, useId, useRef, useState, useSyncExternalStore, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { AdvancedSettings } from "@/components/generate/advanced-settings";
 import { createPrediction, RequestError } from "@/components/generate/api-client";
 import { controlOf, MASKED_IMAGE_INPUT, parseRatio, placementOf } from "@/components/generate/field-hints";
@@ -19,9 +19,6 @@ import {
 } from "@/components/generate/form-state";
 import { InputControl } from "@/components/generate/input-control";
 import { ModelPicker } from "@/components/generate/model-picker";
-import { isActiveStage } from "@/components/generate/prediction-stage";
-import { PredictionStatus } from "@/components/generate/prediction-status";
-import { usePrediction } from "@/components/generate/use-prediction";
 import { Button } from "@/components/ui/button";
 import { Spinner } from "@/components/ui/spinner";
 import { checkInput } from "@/lib/models/input-check";
@@ -43,6 +40,12 @@ export type GenerateFormProps = {
 };
 
 const RETURN_TO = "/dashboard/generate";
+
+// Following a prediction (polling, saving, the status panel) is only needed once
+// something was sent: a first visit does not download it. Its loading starts
+// with the submit, alongside the request, so it is there by the time the answer is.
+const loadPredictionRun = () => import("@/components/generate/prediction-run");
+const PredictionRun = lazy(() => loadPredictionRun().then((module) => ({ default: module.PredictionRun })));
 
 function startingModel(models: readonly ModelOption[], key: string | undefined): ModelOption | null {
   return models.find((model) => model.key === key && model.available) ?? models.find((model) => model.available) ?? models[0] ?? null;
@@ -90,9 +93,9 @@ export function GenerateForm({
   const [inputImages, setInputImages] = useState<Record<string, InputImage>>(initialInputImages);
   const [uploads, setUploads] = useState(0);
 
-  const prediction = usePrediction({ created, pollIntervalMs, saveImage });
-  const stalled = Boolean(prediction.saveFailure) || Boolean(prediction.pollFailure?.fatal);
-  const busy = submitting || (created !== null && isActiveStage(prediction.stage) && !stalled);
+  // The run holds the form from its creation until PredictionRun says it is over or stuck.
+  const [runActive, setRunActive] = useState(false);
+  const busy = submitting || (created !== null && runActive);
   const uploading = uploads > 0;
   const canGenerate = Boolean(model?.available);
   const isMac = useIsMac();
@@ -140,8 +143,11 @@ export function GenerateForm({
     setProblem(null);
     setCreated(null);
     setSubmitting(true);
+    void loadPredictionRun();
     try {
-      setCreated(await createPrediction({ model: model.key, input: checked.input }));
+      const answer = await createPrediction({ model: model.key, input: checked.input });
+      setRunActive(true);
+      setCreated(answer);
     } catch (error) {
       const failure =
         error instanceof RequestError
@@ -256,19 +262,31 @@ export function GenerateForm({
 
       <div className="min-w-0">
         {created ? (
-          <PredictionStatus
-            key={created.id}
-            state={prediction}
-            prompt={typeof prompt === "string" ? prompt : ""}
-            placeholderRatio={requestedRatio(created.input)}
-            onGenerateAnother={generateAnother}
-          />
+          <Suspense fallback={<ResultPlaceholder text="Sending your request…" />}>
+            <PredictionRun
+              key={created.id}
+              created={created}
+              pollIntervalMs={pollIntervalMs}
+              saveImage={saveImage}
+              onActiveChange={setRunActive}
+              prompt={typeof prompt === "string" ? prompt : ""}
+              placeholderRatio={requestedRatio(created.input)}
+              onGenerateAnother={generateAnother}
+            />
+          </Suspense>
         ) : (
-          <div className="flex aspect-square w-full items-center justify-center rounded-xl border border-dashed bg-surface p-6 text-center text-sm text-muted lg:aspect-[4/3]">
-            {submitting ? "Sending your request…" : "Your images will appear here."}
-          </div>
+          <ResultPlaceholder text={submitting ? "Sending your request…" : "Your images will appear here."} />
         )}
       </div>
+    </div>
+  );
+}
+
+/** Where the results go, holding their place before there are any (and while their panel loads). */
+function ResultPlaceholder({ text }: { text: string }) {
+  return (
+    <div className="flex aspect-square w-full items-center justify-center rounded-xl border border-dashed bg-surface p-6 text-center text-sm text-muted lg:aspect-[4/3]">
+      {text}
     </div>
   );
 }

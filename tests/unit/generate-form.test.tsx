@@ -85,7 +85,10 @@ const SDXL = modelOption("stability-ai/sdxl:7762fd07", "Stable Diffusion XL", SD
 const server = setupServer();
 let nativeFetch: typeof fetch;
 
-beforeAll(() => {
+beforeAll(async () => {
+  // The form loads these lazily; transforming them on first use can outlast a
+  // waitFor under load, so the test run does it once, up front.
+  await Promise.all([import("@/components/generate/prediction-run"), import("@/components/generate/mask-canvas")]);
   // jsdom has no CSS.escape; user-event uses it to find a radio group's other buttons.
   globalThis.CSS ??= { escape: (value: string) => value.replace(/[^\w-]/g, (c) => `\\${c}`) } as typeof CSS;
   server.listen({ onUnhandledRequest: "error" });
@@ -763,6 +766,65 @@ describe("GenerateForm: following the prediction", () => {
     const pollsWhenCanceled = polls.count;
     await sleep(POLL_MS * 6);
     expect(polls.count).toBe(pollsWhenCanceled);
+  });
+
+  it("keeps the cancel's answer when a poll sent before it answers after it", async () => {
+    let canceled = false;
+    let holdPolls = false;
+    let release = () => {};
+    let pollHeld = () => {};
+    const held = new Promise<void>((resolve) => (pollHeld = resolve));
+    const running = () => prediction({ id: "pred_6", status: "processing", progress: 0.2, started_at: new Date().toISOString() });
+    server.use(
+      http.post("*/api/replicate", () => HttpResponse.json(prediction({ id: "pred_6" }), { status: 201 })),
+      http.get("*/api/replicate/:id", async () => {
+        if (holdPolls) {
+          // Sent while the prediction ran; its answer comes only after the cancel's.
+          pollHeld();
+          await new Promise<void>((resolve) => (release = resolve));
+          return HttpResponse.json(running());
+        }
+        return HttpResponse.json(canceled ? prediction({ id: "pred_6", status: "canceled" }) : running());
+      }),
+      http.post("*/api/replicate/:id/cancel", () => {
+        canceled = true;
+        return HttpResponse.json(prediction({ id: "pred_6", status: "canceled", completed_at: new Date().toISOString() }));
+      }),
+    );
+    const { user } = renderForm();
+    await user.type(promptBox(), PROMPT);
+    await user.click(generateButton());
+    await waitFor(() => expect(progressBar().getAttribute("aria-valuenow")).toBe("20"));
+
+    holdPolls = true;
+    await held;
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("Nothing was saved.");
+    release();
+    await sleep(POLL_MS * 4);
+    expect(screen.getByRole("alert").textContent).toContain("Nothing was saved.");
+    expect(screen.queryByRole("progressbar")).toBeNull();
+    expect(promptBox().matches(":disabled")).toBe(false);
+  });
+
+  it("stops polling a prediction that is gone and hands the form back", async () => {
+    let polls = 0;
+    server.use(
+      http.post("*/api/replicate", () => HttpResponse.json(prediction({ id: "pred_7" }), { status: 201 })),
+      http.get("*/api/replicate/:id", () => {
+        polls += 1;
+        return HttpResponse.json({ error: { code: "not_found", message: "No such prediction." } }, { status: 404 });
+      }),
+    );
+    const { user } = renderForm();
+    await user.type(promptBox(), PROMPT);
+    await user.click(generateButton());
+
+    const notice = await screen.findByRole("alert");
+    expect(notice.textContent).toContain("This prediction is no longer available.");
+    expect(generateButton().disabled).toBe(false);
+    await sleep(POLL_MS * 6);
+    expect(polls).toBe(1);
   });
 });
 
