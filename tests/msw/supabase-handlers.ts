@@ -3,6 +3,7 @@ import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JW
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { createRestHandlers, type Row, type TableName } from "@/tests/msw/supabase-rest";
 import { createStorageHandlers, type StoredObject } from "@/tests/msw/supabase-storage";
+import { callReservationFunction, type Reservations } from "@/tests/msw/supabase-limits-and-deletions"; // [20261203 emulator]
 
 /**
  * A Supabase project as msw handlers, answering with the shapes the real
@@ -151,6 +152,7 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
   const emailsSent: number[] = [];
   const team = new Set((options.teamEmails ?? []).map((email) => email.toLowerCase()));
   const objects = new Map<string, StoredObject>();
+  const reservations: Reservations = new Map(); // [20261203 emulator]
 
   const sign = (claims: Record<string, unknown>, expiresIn: number) =>
     new SignJWT(claims)
@@ -483,6 +485,9 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
       const identity = await gate.identify(request, "rest");
       if (identity instanceof Response) return identity;
       const fn = String(params.fn);
+      // [20261203 emulator]
+      const reserved = callReservationFunction({ fn, identity, args: (await request.clone().json()) as Record<string, unknown>, predictions: tables.predictions, reservations });
+      if (reserved) return reserved;
       if (identity.role !== "service_role") {
         return HttpResponse.json({ code: "42501", details: null, hint: null, message: `permission denied for function ${fn}` }, { status: identity.role === "anon" ? 401 : 403 });
       }
@@ -548,6 +553,7 @@ export async function createSupabaseApi(options: ProjectOptions = {}) {
 
   return {
     url, handlers, requests, users, tables, objects, mail, attempts,
+    reservations, // [20261203 emulator]
     addUser,
     /** The next `times` requests to `route` fail this way. */
     failNext(route: SupabaseRoute, failure: Failure, times = 1) {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { http, HttpResponse, type HttpHandler } from "msw";
 import type { Gate, Identity } from "@/tests/msw/supabase-handlers";
+import { DELETED_OUTPUTS_COLUMN, DELETED_OUTPUTS_DEFAULT, markDeletedOutputs, refuseDeletedOutput } from "@/tests/msw/supabase-limits-and-deletions"; // [20261203 emulator]
 
 /**
  * PostgREST for public.predictions, public.sdxl_images, public.input_images and public.prediction_inputs, enough of it for the
@@ -19,6 +20,7 @@ const SCHEMA: Record<string, Record<string, ColumnType>> = {
     id: "text", user_id: "uuid", model: "text", model_name: "text", model_key: "text", input: "jsonb", seed: "int", output_count: "int",
     status: "text", error: "text", created_at: "timestamptz", started_at: "timestamptz", completed_at: "timestamptz",
     progress: "float", logs_length: "int", output: "jsonb", heard_at: "timestamptz", next_read_at: "timestamptz",
+    [DELETED_OUTPUTS_COLUMN]: "jsonb", // [20261203 emulator]
   },
   webhook_inbox: { webhook_id: "text", prediction_id: "text", body: "jsonb", received_at: "timestamptz" },
   sdxl_images: {
@@ -38,7 +40,7 @@ export type TableName = "predictions" | "sdxl_images" | "input_images" | "predic
 const NULLABLE = new Set(["error", "completed_at", "started_at", "model_key", "seed", "last_used_at", "progress", "heard_at", "next_read_at"]);
 const NULLABLE_IN: Record<string, Set<string>> = { input_images: new Set(["bytes", "width", "height"]) };
 const DEFAULTS: Record<string, Record<string, unknown>> = {
-  predictions: { output_count: 1, logs_length: 0 },
+  predictions: { output_count: 1, logs_length: 0, [DELETED_OUTPUTS_COLUMN]: DELETED_OUTPUTS_DEFAULT }, // [20261203 emulator]: deleted_outputs
   sdxl_images: { output_index: 0 },
   input_images: { status: "pending" },
   prediction_inputs: {},
@@ -324,6 +326,7 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
         if (isUser && (row.user_id !== sub || !ownPrediction || !ownInput)) {
           throw new PgError(403, "42501", `new row violates row-level security policy for table "${table}"`);
         }
+        if (table === "sdxl_images") refuseDeletedOutput(tables.predictions, row); // [20261203 emulator]
         if (checkConstraints(table, row, prefer.includes("resolution=ignore-duplicates"), params.get("on_conflict")) === "skip") continue;
         tables[table].push(row);
         inserted.push(row);
@@ -339,6 +342,7 @@ export function createRestHandlers({ url, gate, tables, userExists }: {
       for (const row of targets) for (const [column, value] of Object.entries(changes)) row[column] = coerce(table, column, value);
     } else if (method === "DELETE") {
       if (isUser && !grants.delete) throw denied(identity, table);
+      if (table === "sdxl_images") markDeletedOutputs(tables.predictions, targets); // [20261203 emulator]
       tables[table] = tables[table].filter((row) => !targets.includes(row));
     } else return new PgError(405, "PGRST117", `Unsupported HTTP method: ${method}`).response();
     return representation ? respond(table, request, params, targets, 200) : new HttpResponse(null, { status: 204 });
