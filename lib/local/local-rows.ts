@@ -3,8 +3,10 @@ import "server-only";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { AppError } from "@/lib/errors";
 import { withIdentity, type DbIdentity } from "@/lib/local/database";
+import { DELETED_OUTPUT_SQLSTATE, DeletedOutputError } from "@/lib/predictions/deleted-outputs";
 import { replaceableBy } from "@/lib/predictions/observation";
 import type { ImageRow, PredictionRow, RowStore } from "@/lib/predictions/ports";
+import { toReservation, type ReservationAnswer } from "@/lib/predictions/reservation";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_PAGE = 100;
@@ -16,7 +18,7 @@ const iso = (column: string) =>
   `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${column}`;
 
 // Seeds are bigint (a model may use any 64-bit seed); every one the app accepts fits a JS number.
-const PREDICTION_COLUMNS = `id, user_id, model, model_name, model_key, input, seed::float8 as seed, output_count, status, error, ${iso("created_at")}, ${iso("started_at")}, ${iso("completed_at")}, progress, logs_length, output, ${iso("heard_at")}, ${iso("next_read_at")}`;
+const PREDICTION_COLUMNS = `id, user_id, model, model_name, model_key, input, seed::float8 as seed, output_count, status, error, ${iso("created_at")}, ${iso("started_at")}, ${iso("completed_at")}, progress, logs_length, output, ${iso("heard_at")}, ${iso("next_read_at")}, deleted_outputs`;
 const IMAGE_COLUMNS = `id, user_id, prediction_id, output_index, prompt, input, model, model_name, seed::float8 as seed, storage_path, content_type, bytes, width, height, ${iso("created_at")}`;
 
 /**
@@ -31,6 +33,21 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
     });
 
   return {
+    // The function takes the caller from the JWT claims withIdentity set, as PostgREST's rpc does.
+    reservePrediction: ({ concurrent, perMinute }) =>
+      run(async (tx) => {
+        const { rows } = await tx.query<{ result: ReservationAnswer }>(
+          "select public.reserve_prediction($1, $2) as result",
+          [concurrent, perMinute],
+        );
+        return toReservation(rows[0].result);
+      }),
+
+    releaseReservation: ({ id }) =>
+      run(async (tx) => {
+        await tx.query("select public.release_prediction_reservation($1)", [id]);
+      }),
+
     insertPrediction: (row) =>
       run(async (tx) => {
         const { rows } = await tx.query<PredictionRow>(
@@ -173,7 +190,8 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
         const { rows } = await tx.query<PredictionRow>(
           `select ${PREDICTION_COLUMNS} from public.predictions p
            where p.created_at >= $1 and p.status in ('starting', 'processing', 'succeeded')
-             and (select count(*) from public.sdxl_images i where i.prediction_id = p.id) < p.output_count
+             -- A deleted image is accounted for: it is never saved again.
+             and (select count(*) from public.sdxl_images i where i.prediction_id = p.id) + cardinality(p.deleted_outputs) < p.output_count
            order by p.created_at, p.id
            limit $2`,
           [since, Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE)],
@@ -274,6 +292,8 @@ export function toAppError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   switch (code) {
+    case DELETED_OUTPUT_SQLSTATE:
+      return new DeletedOutputError({ cause: error });
     case "42501": // row-level security or privilege: say nothing about whose row it is
     case "23503": // the referenced prediction or user does not exist
       return new AppError("not_found", "That prediction was not found.", { cause: error });

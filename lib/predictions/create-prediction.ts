@@ -5,6 +5,7 @@ import type { InputBackend } from "@/lib/inputs/ports";
 import type { ImageModel } from "@/lib/models/image-model";
 import type { RunnableModel } from "@/lib/models/model-catalog";
 import { SEED_INPUT } from "@/lib/models/input-policy";
+import type { InputValues } from "@/lib/models/input-fields";
 import type { Backend, SessionUser } from "@/lib/predictions/ports";
 import { toPredictionView } from "@/lib/predictions/prediction-view";
 import { isFinalStatus, type PredictionView } from "@/lib/predictions/types";
@@ -13,9 +14,10 @@ export type CreateLimits = { createsPerMinute: number; concurrent: number };
 
 /**
  * Checks the input against the model's own schema (422 with field errors, before
- * any model call), checks the person's limits (kept in the database, so they
- * hold across server instances), starts the prediction with exactly the checked
- * input, and records its owner, model and input before answering.
+ * any model call), reserves a place within the person's limits (atomically in
+ * the database, so they hold across server instances and simultaneous
+ * requests), starts the prediction with exactly the checked input, and records
+ * its owner, model and input before answering.
  */
 export async function createPrediction({
   user,
@@ -41,15 +43,40 @@ export async function createPrediction({
   if (!checked.ok) {
     throw new AppError("invalid_input", `These settings are not valid for ${model.displayName}.`, { fields: checked.fields });
   }
-  await enforceLimits({ user, backend, model: engine, limits });
+  const reservation = await reserveSlot({ user, backend, model: engine, limits });
+  try {
+    return await startAndRecord({ user, backend, engine, model, checked: checked.input, webhookUrl, inputs });
+  } finally {
+    // The row (when there is one) counts from now on; without one the place is free again.
+    // A release that fails only holds the place until the reservation expires.
+    await backend.rows.releaseReservation({ id: reservation }).catch((error: unknown) => console.warn("Could not release a prediction reservation", error));
+  }
+}
 
+async function startAndRecord({
+  user,
+  backend,
+  engine,
+  model,
+  checked,
+  webhookUrl,
+  inputs,
+}: {
+  user: SessionUser;
+  backend: Backend;
+  engine: ImageModel;
+  model: RunnableModel;
+  checked: InputValues;
+  webhookUrl?: string;
+  inputs?: { backend: InputBackend; limits: InputLimits };
+}): Promise<PredictionView> {
   // Image inputs go to the model as its own file references; the row keeps the `input:<id>` references.
-  const { sent, used } = await resolveInputs({ user, inputs: inputs?.backend, engine, input: checked.input, limits: inputs?.limits });
+  const { sent, used } = await resolveInputs({ user, inputs: inputs?.backend, engine, input: checked, limits: inputs?.limits });
   // Create is not idempotent and costs money: it is never retried here.
   const prediction = await engine.create({ target: model.target, input: sent, webhookUrl });
   // The model reports the seed it used in its input (the local model) or, later, in its logs.
-  const seed = [checked.input[SEED_INPUT], prediction.input[SEED_INPUT]].find((value): value is number => typeof value === "number") ?? null;
-  const outputs = checked.input.num_outputs;
+  const seed = [checked[SEED_INPUT], prediction.input[SEED_INPUT]].find((value): value is number => typeof value === "number") ?? null;
+  const outputs = checked.num_outputs;
 
   try {
     const row = await backend.rows.insertPrediction({
@@ -58,7 +85,7 @@ export async function createPrediction({
       model: model.reference,
       model_name: model.displayName,
       model_key: model.key,
-      input: checked.input,
+      input: checked,
       seed,
       output_count: typeof outputs === "number" && outputs >= 1 ? Math.min(outputs, 16) : defaultOutputCount(model),
       status: prediction.status,
@@ -81,60 +108,43 @@ function defaultOutputCount(model: RunnableModel): number {
 /** Replicate stops a prediction after 30 minutes; an older row cannot still be running. */
 const RUNNING_WINDOW_MS = 30 * 60_000;
 
-async function enforceLimits({
-  user,
-  backend,
-  model,
-  limits,
-}: {
-  user: SessionUser;
-  backend: Backend;
-  model: ImageModel;
-  limits: CreateLimits;
-}) {
-  const now = Date.now();
-  const minuteAgo = new Date(now - 60_000).toISOString();
-  const [recent, running] = await Promise.all([
-    backend.rows.countPredictionsSince({ userId: user.id, since: minuteAgo }),
-    countRunning({ user, backend, model, since: new Date(now - RUNNING_WINDOW_MS).toISOString(), limit: limits.concurrent }),
-  ]);
-  if (running >= limits.concurrent) {
+/**
+ * Holds one of the person's places in the database (lib/predictions/ports.ts
+ * reservePrediction): counted and taken in one transaction under a per-person
+ * lock, so simultaneous creates on any number of server instances cannot all
+ * pass. Returns the reservation's id; refuses with a 429 past a limit.
+ */
+async function reserveSlot({ user, backend, model, limits }: { user: SessionUser; backend: Backend; model: ImageModel; limits: CreateLimits }): Promise<string> {
+  const ask = () => backend.rows.reservePrediction({ concurrent: limits.concurrent, perMinute: limits.createsPerMinute });
+  let reservation = await ask();
+  // The rows may only look busy (a tab closed mid-generation): ask the model, then try once more.
+  if (!reservation.ok && reservation.reason === "running" && (await refreshStaleRunning({ user, backend, model })) > 0) {
+    reservation = await ask();
+  }
+  if (reservation.ok) return reservation.id;
+  if (reservation.reason === "running") {
+    const running = reservation.count;
     throw new AppError(
       "rate_limited",
       `You already have ${running} image${running === 1 ? "" : "s"} generating. Wait for one to finish.`,
       { retryAfter: 5 },
     );
   }
-  if (recent >= limits.createsPerMinute) {
-    throw new AppError("rate_limited", `You can start ${limits.createsPerMinute} images a minute. Try again shortly.`, {
-      retryAfter: 60,
-    });
-  }
+  throw new AppError("rate_limited", `You can start ${limits.createsPerMinute} images a minute. Try again shortly.`, { retryAfter: 60 });
 }
 
 /**
  * Rows are only as fresh as the last poll: a tab closed mid-generation leaves
- * its row "processing". Before saying no, ask the model about those rows.
+ * its row "processing". Asks the model about each such row and records the
+ * ones that have finished; returns how many did.
  */
-async function countRunning({
-  user,
-  backend,
-  model,
-  since,
-  limit,
-}: {
-  user: SessionUser;
-  backend: Backend;
-  model: ImageModel;
-  since: string;
-  limit: number;
-}): Promise<number> {
+async function refreshStaleRunning({ user, backend, model }: { user: SessionUser; backend: Backend; model: ImageModel }): Promise<number> {
+  const since = new Date(Date.now() - RUNNING_WINDOW_MS).toISOString();
   const rows = await backend.rows.listRunningPredictions({ userId: user.id, since });
-  if (rows.length < limit) return rows.length;
-  const refreshed = await Promise.all(
+  const finished = await Promise.all(
     rows.map(async (row) => {
       const live = await model.get(row.id).catch(() => null);
-      if (!live || !isFinalStatus(live.status)) return true;
+      if (!live || !isFinalStatus(live.status)) return false;
       await backend.rows.updatePrediction({
         id: row.id,
         userId: user.id,
@@ -142,8 +152,8 @@ async function countRunning({
         error: live.error,
         completedAt: live.completed_at,
       });
-      return false;
+      return true;
     }),
   );
-  return refreshed.filter(Boolean).length;
+  return finished.filter(Boolean).length;
 }

@@ -40,6 +40,8 @@ export type PredictionRow = {
   heard_at: string | null;
   /** No upstream read before this: see claimRead. */
   next_read_at: string | null;
+  /** Output indexes whose image the person deleted: never saved again (the database refuses them). */
+  deleted_outputs: number[];
 };
 
 /**
@@ -87,7 +89,25 @@ export type NewImageRow = Omit<ImageRow, "id" | "created_at">;
 
 export type ImageCursor = { created_at: string; id: string };
 
+/**
+ * A held place in a person's limits, or why there is none: `count` is what was
+ * counted against the limit (running predictions or this minute's creates,
+ * reservations of creates still under way included).
+ */
+export type Reservation = { ok: true; id: string } | { ok: false; reason: "running" | "per_minute"; count: number };
+
 export interface RowStore {
+  /**
+   * Atomically, for the person this store acts as (the database's caller, never
+   * an id passed in): counts their running predictions, creates in the last
+   * minute and reservations held by creates under way, and, within the limits,
+   * holds one more place. Holds across server instances; a reservation
+   * expires on its own after two minutes. Person stores only.
+   */
+  reservePrediction(args: { concurrent: number; perMinute: number }): Promise<Reservation>;
+  /** Gives the place back: the prediction row now counts instead, or the create failed. */
+  releaseReservation(args: { id: string }): Promise<void>;
+
   insertPrediction(row: NewPredictionRow): Promise<PredictionRow>;
   getPrediction(args: { id: string; userId: string }): Promise<PredictionRow | null>;
   /**

@@ -1,3 +1,4 @@
+import { expectedImageCount } from "@/lib/predictions/deleted-outputs";
 import type { ImageRow, ImageUrls, PredictionRow } from "@/lib/predictions/ports";
 import { parseProgress } from "@/lib/predictions/progress";
 import { seedFromLogs } from "@/lib/predictions/seed-from-logs";
@@ -36,7 +37,8 @@ export function toPredictionView(
     created_at: row.created_at,
     started_at: live?.started_at ?? row.started_at,
     completed_at: live?.completed_at ?? row.completed_at,
-    expectedImages: row.output_count,
+    // A deleted image is not coming back: the page must not wait for it.
+    expectedImages: expectedImageCount(row),
     images,
   };
 }

@@ -1,4 +1,5 @@
 import type { ImageModel } from "@/lib/models/image-model";
+import { allOutputsAccountedFor } from "@/lib/predictions/deleted-outputs";
 import type { Backend, ImageRow, PredictionRow, SessionUser } from "@/lib/predictions/ports";
 import { imageUrlsOf, NO_URLS } from "@/lib/predictions/image-urls";
 import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
@@ -47,7 +48,7 @@ export async function readPrediction({
 }): Promise<{ view: PredictionView; unsaved: UnsavedPrediction | null }> {
   const own = await requireOwnPrediction(backend.rows, { id, userId: user.id });
   // A finished row is the record: the model forgets predictions after an hour.
-  const complete = own.row.status === "succeeded" && own.images.length >= own.row.output_count;
+  const complete = own.row.status === "succeeded" && allOutputsAccountedFor(own.row, own.images);
   if (complete || (isFinalStatus(own.row.status) && own.row.status !== "succeeded")) {
     return { view: toPredictionView(own.row, null, await imageViewsOf(backend, own.images)), unsaved: null };
   }
@@ -56,7 +57,7 @@ export async function readPrediction({
   const estimate = await progressEstimate({ backend, user, row, now });
   const view = { ...toPredictionView(row, null, await imageViewsOf(backend, images), estimate), pollAfterMs };
   const outputs = live?.status === "succeeded" ? live : storedPrediction(row);
-  const unsaved = row.status === "succeeded" && images.length < row.output_count && outputs ? { row, images, prediction: outputs } : null;
+  const unsaved = row.status === "succeeded" && !allOutputsAccountedFor(row, images) && outputs ? { row, images, prediction: outputs } : null;
   return { view, unsaved };
 }
 

@@ -3,6 +3,7 @@ import { outputList, type ImageModel } from "@/lib/models/image-model";
 import { thumbnailsAtSave } from "@/lib/predictions/make-thumbnails";
 import { detectImageType, peekStream, SIGNATURE_BYTES } from "@/lib/predictions/image-signature";
 import { probeImageSize } from "@/lib/predictions/image-size";
+import { allOutputsAccountedFor, DeletedOutputError, isDeletedOutput } from "@/lib/predictions/deleted-outputs";
 import type { Backend, ImageRow, PredictionRow } from "@/lib/predictions/ports";
 import { requireOwnPrediction } from "@/lib/predictions/prediction-id";
 import { storedPrediction } from "@/lib/predictions/observation";
@@ -61,7 +62,7 @@ async function save({ userId, predictionId, backend, model, maxBytes, fresh }: S
   } else {
     const own = await requireOwnPrediction(rows, { id: predictionId, userId });
     ({ row, images: saved } = own);
-    if (saved.length >= row.output_count && row.status === "succeeded") return { images: saved, failures: [] };
+    if (allOutputsAccountedFor(row, saved) && row.status === "succeeded") return { images: saved, failures: [] };
     // Outputs a verified webhook recorded need no read of the model.
     prediction = storedPrediction(row) ?? (await model.get(predictionId));
   }
@@ -73,16 +74,18 @@ async function save({ userId, predictionId, backend, model, maxBytes, fresh }: S
 
   const seed = row.seed ?? seedFromLogs(prediction.logs);
   const have = new Map(saved.map((image) => [image.output_index, image]));
+  // A deleted image is never fetched again; one deleted while this save ran is refused by the database.
+  const wanted = outputs.map((_, index) => index).filter((index) => have.has(index) || !isDeletedOutput(row, index));
   const results = await Promise.allSettled(
-    outputs.map((_, index) => have.get(index) ?? saveOutput({ userId, row, seed, prediction, index, backend, model, maxBytes })),
+    wanted.map((index) => have.get(index) ?? saveOutput({ userId, row, seed, prediction, index, backend, model, maxBytes })),
   );
   const images: ImageRow[] = [];
   const failures: SavedImages["failures"] = [];
-  results.forEach((result, index) => {
+  results.forEach((result, i) => {
     if (result.status === "fulfilled") images.push(result.value);
-    else failures.push({ index, error: asAppError(result.reason) });
+    else if (!(result.reason instanceof DeletedOutputError)) failures.push({ index: wanted[i], error: asAppError(result.reason) });
   });
-  if (images.length === 0) throw failures[0].error;
+  if (images.length === 0 && failures.length > 0) throw failures[0].error;
 
   if (row.status !== "succeeded" || !row.completed_at || (row.seed === null && seed !== null)) {
     await rows.updatePrediction({
@@ -160,8 +163,9 @@ async function saveOutput({
     });
   } catch (error) {
     // A file without its row is invisible and never cleaned up; remove it
-    // unless another save recorded it meanwhile.
-    const recorded = await rows.getImageByOutput({ predictionId: row.id, outputIndex: index, userId }).catch(() => null);
+    // unless another save recorded it meanwhile (never when the image was deleted meanwhile).
+    const recorded =
+      error instanceof DeletedOutputError ? null : await rows.getImageByOutput({ predictionId: row.id, outputIndex: index, userId }).catch(() => null);
     if (recorded) return recorded;
     await files.remove({ path: storagePath }).catch(() => undefined);
     throw error;

@@ -94,6 +94,7 @@ export type Database = {
           output: Json | null
           heard_at: string | null
           next_read_at: string | null
+          deleted_outputs: number[]
           model_name: string
           output_count: number
           seed: number | null
@@ -114,6 +115,7 @@ export type Database = {
           output?: Json | null
           heard_at?: string | null
           next_read_at?: string | null
+          deleted_outputs?: number[]
           model_name: string
           output_count?: number
           seed?: number | null
@@ -134,6 +136,7 @@ export type Database = {
           output?: Json | null
           heard_at?: string | null
           next_read_at?: string | null
+          deleted_outputs?: number[]
           model_name?: string
           output_count?: number
           seed?: number | null
@@ -147,6 +150,12 @@ export type Database = {
           status?: string
           user_id?: string
         }
+        Relationships: []
+      }
+      prediction_reservations: {
+        Row: { created_at: string; expires_at: string; id: string; user_id: string }
+        Insert: { created_at?: string; expires_at: string; id?: string; user_id: string }
+        Update: { created_at?: string; expires_at?: string; id?: string; user_id?: string }
         Relationships: []
       }
       webhook_inbox: {
@@ -229,7 +238,14 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
-      [_ in never]: never
+      release_prediction_reservation: {
+        Args: { p_id: string }
+        Returns: undefined
+      }
+      reserve_prediction: {
+        Args: { p_concurrent: number; p_per_minute: number }
+        Returns: Json
+      }
     }
     Enums: {
       [_ in never]: never

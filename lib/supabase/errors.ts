@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import { DELETED_OUTPUT_SQLSTATE, DeletedOutputError } from "@/lib/predictions/deleted-outputs";
 
 /**
  * The one place Supabase's errors become AppErrors. PostgREST answers with
@@ -14,6 +15,8 @@ export type PostgrestFailure = { code?: string; message?: string; details?: stri
 export function postgrestError(error: PostgrestFailure, status: number, operation: string): Error {
   const cause = new SupabaseError(operation, error.message, { code: error.code, status, details: error.details ?? undefined });
   switch (error.code) {
+    case DELETED_OUTPUT_SQLSTATE: // the image was deleted: the database refuses to save it again
+      return new DeletedOutputError({ cause });
     case "42501": // row-level security or a missing privilege: never say whose row it is
     case "PGRST301": // the JWT could not be verified: as far as this caller knows, nothing is there
     case "23503": // the referenced prediction or user does not exist

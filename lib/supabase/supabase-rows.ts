@@ -2,6 +2,7 @@ import { AppError } from "@/lib/errors";
 import type { InputValues } from "@/lib/models/input-fields";
 import { replaceableBy } from "@/lib/predictions/observation";
 import type { ImageRow, PredictionRow, RowStore } from "@/lib/predictions/ports";
+import { toReservation, type ReservationAnswer } from "@/lib/predictions/reservation";
 import type { PredictionStatus } from "@/lib/predictions/types";
 import type { TypedSupabaseClient } from "@/lib/supabase/client-options";
 import type { Json, Tables } from "@/lib/supabase/database.types";
@@ -13,7 +14,7 @@ const MAX_PAGE = 100;
 
 // Explicit column lists: a column added later is not sent to the browser by accident.
 const PREDICTION_COLUMNS =
-  "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at,progress,logs_length,output,heard_at,next_read_at";
+  "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at,progress,logs_length,output,heard_at,next_read_at,deleted_outputs";
 const IMAGE_COLUMNS =
   "id,user_id,prediction_id,output_index,prompt,input,model,model_name,seed,storage_path,content_type,bytes,width,height,created_at";
 
@@ -65,6 +66,16 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
   }
 
   return {
+    // With the person's session: the function reserves for the JWT's user, whatever a caller would pass.
+    async reservePrediction({ concurrent, perMinute }) {
+      const answer = await run("reserve a prediction", (db) => db.rpc("reserve_prediction", { p_concurrent: concurrent, p_per_minute: perMinute }));
+      return toReservation(answer as ReservationAnswer | null);
+    },
+
+    async releaseReservation({ id }) {
+      await run("release a prediction reservation", (db) => db.rpc("release_prediction_reservation", { p_id: id }));
+    },
+
     async insertPrediction(row) {
       // Only the columns `authenticated` may insert; created_at comes from the database.
       const values = {
@@ -233,7 +244,9 @@ export function createSupabaseRowStore(source: ClientSource): RowStore {
         const savedCount = new Map<string, number>();
         for (const { prediction_id } of saved ?? []) savedCount.set(prediction_id, (savedCount.get(prediction_id) ?? 0) + 1);
         for (const row of candidates) {
-          if ((savedCount.get(row.id) ?? 0) < row.output_count && found.length < wanted) found.push(toPrediction(row));
+          // A deleted image is accounted for: it is never saved again.
+          const accounted = (savedCount.get(row.id) ?? 0) + row.deleted_outputs.length;
+          if (accounted < row.output_count && found.length < wanted) found.push(toPrediction(row));
         }
         if (candidates.length < MAX_PAGE) break;
         const last = candidates[candidates.length - 1];

@@ -3,7 +3,7 @@ import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { getDatabase } from "@/lib/local/database";
-import { findImageSettings, listGallery } from "@/lib/predictions/gallery";
+import { deleteImage, findImageSettings, listGallery } from "@/lib/predictions/gallery";
 import type { PredictionView } from "@/lib/predictions/types";
 import { PNG_SIGNATURE } from "@/tests/support/backends";
 import { testCookies } from "@/tests/support/cookie-jar";
@@ -183,7 +183,7 @@ describe(`a data folder made by ${DATA_FOLDER_V1.madeBy} (${DATA_FOLDER_V1.name}
       expect(rows.map((row) => row.output_index)).toEqual(recorded.map(() => 0));
       for (const image of recorded) {
         const prediction = await app.context.backendFor(user).rows.getPrediction({ id: image.predictionId, userId: user.id });
-        expect(prediction).toMatchObject({ model: "local-preview", model_name: "Local preview model", model_key: "local-preview", seed: image.seed, output_count: 1 });
+        expect(prediction).toMatchObject({ model: "local-preview", model_name: "Local preview model", model_key: "local-preview", seed: image.seed, output_count: 1, deleted_outputs: [] });
       }
     }
   });
@@ -213,5 +213,14 @@ describe(`a data folder made by ${DATA_FOLDER_V1.madeBy} (${DATA_FOLDER_V1.name}
     const file = new Uint8Array(await (await app.openDisplayUrl(after[0].url)).arrayBuffer());
     expect([...file.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
     expect(await gallery(GRACE)).toHaveLength(GRACE.images.length);
+  });
+
+  it("keeps an image from before the upgrade deleted once its owner deletes it", async () => {
+    const { user } = actAs(GRACE);
+    const [old] = recordedPerson(facts, GRACE.email).images;
+    await deleteImage({ user, backend: app.context.backendFor(user), imageId: old.imageId });
+    const view = (await (await poll(old.predictionId)).json()) as PredictionView;
+    expect(view).toMatchObject({ id: old.predictionId, status: "succeeded", expectedImages: 0, images: [] });
+    expect((await gallery(GRACE)).map((image) => image.id)).not.toContain(old.imageId);
   });
 });

@@ -468,6 +468,60 @@ describe("anon", () => {
   });
 });
 
+describe("limits and deletions (20261203)", () => {
+  const as = <T>(identity: DbIdentity, sql: string, values: unknown[] = []) =>
+    withIdentity(db, identity, async (tx) => (await tx.query<T>(sql, values)).rows);
+
+  it("keeps reservations out of reach except through the functions, which act for the caller only", async () => {
+    // Alice has predictions from the tests above: limits high enough that they do not matter here.
+    const held = await aliceRows.reservePrediction({ concurrent: 1000, perMinute: 1000 });
+    expect(held.ok).toBe(true);
+    await expect(as(asAlice, "select * from public.prediction_reservations")).rejects.toThrow(/permission denied/);
+    await expect(as(asBob, "delete from public.prediction_reservations")).rejects.toThrow(/permission denied/);
+    // Bob cannot release Alice's reservation by its id: the function only deletes the caller's own.
+    if (held.ok) await bobRows.releaseReservation({ id: held.id });
+    const { rows } = await db.query<{ user_id: string }>("select user_id from public.prediction_reservations");
+    expect(rows).toEqual([{ user_id: alice.id }]);
+    if (held.ok) await aliceRows.releaseReservation({ id: held.id });
+    expect((await db.query("select 1 from public.prediction_reservations")).rows).toEqual([]);
+
+    const asAnon = (sql: string) =>
+      db.transaction(async (tx) => {
+        await tx.exec("set local role anon");
+        return (await tx.query(sql)).rows;
+      });
+    await expect(asAnon("select public.reserve_prediction(5, 5)")).rejects.toThrow(/permission denied/);
+    await expect(asAnon(`select public.release_prediction_reservation('${randomUUID()}')`)).rejects.toThrow(/permission denied/);
+  });
+
+  it("records a deleted output on its prediction, which nobody but the trigger can change", async () => {
+    const prediction = await createPrediction(aliceRows, alice, { output_count: 2 });
+    const image = await aliceRows.insertImage(imageFor(alice, prediction.id, 1));
+    await aliceRows.deleteImage({ id: image.id, userId: alice.id });
+    expect(await aliceRows.getPrediction({ id: prediction.id, userId: alice.id })).toMatchObject({ deleted_outputs: [1] });
+
+    await expect(as(asAlice, "update public.predictions set deleted_outputs = '{}' where id = $1", [prediction.id])).rejects.toThrow(/permission denied/);
+    // Output 0 was never deleted: it can still be saved; output 1 cannot, by anyone.
+    await expect(aliceRows.insertImage(imageFor(alice, prediction.id, 0))).resolves.toMatchObject({ output_index: 0 });
+    await expect(aliceRows.insertImage(imageFor(alice, prediction.id, 1))).rejects.toMatchObject({ name: "DeletedOutputError", status: 409 });
+  });
+
+  it("deletes an account whose images were deleted, saved and reserved, with everything of theirs", async () => {
+    const carol = await createUser("carol-leaves@example.com");
+    const carolRows = createLocalRowStore({ db, identity: { kind: "user", user: carol } });
+    const prediction = await createPrediction(carolRows, carol, { output_count: 2 });
+    const first = await carolRows.insertImage(imageFor(carol, prediction.id, 0));
+    await carolRows.insertImage(imageFor(carol, prediction.id, 1));
+    await carolRows.deleteImage({ id: first.id, userId: carol.id });
+    expect((await carolRows.reservePrediction({ concurrent: 5, perMinute: 5 })).ok).toBe(true);
+
+    await db.query("delete from auth.users where id = $1", [carol.id]);
+    for (const table of ["predictions", "sdxl_images", "prediction_reservations"]) {
+      expect((await db.query(`select 1 from public.${table} where user_id = $1`, [carol.id])).rows).toEqual([]);
+    }
+  });
+});
+
 describe("service role", () => {
   it("reaches any user's rows but still only through the user id it is given", async () => {
     const service = createLocalRowStore({ db, identity: { kind: "service" } });

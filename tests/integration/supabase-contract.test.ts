@@ -15,7 +15,7 @@ const { createSupabaseBackend } = await import("@/lib/supabase/supabase-backend"
 
 const config = { kind: "supabase", url: SUPABASE_URL, publishableKey: PUBLISHABLE_KEY, serviceRoleKey: SERVICE_ROLE_KEY } as const;
 const PREDICTION_COLUMNS =
-  "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at,progress,logs_length,output,heard_at,next_read_at";
+  "id,user_id,model,model_name,model_key,input,seed,output_count,status,error,created_at,started_at,completed_at,progress,logs_length,output,heard_at,next_read_at,deleted_outputs";
 const IMAGE_COLUMNS =
   "id,user_id,prediction_id,output_index,prompt,input,model,model_name,seed,storage_path,content_type,bytes,width,height,created_at";
 const input: InputValues = { prompt: "a lighthouse at dusk", width: 1024, height: 1024, num_outputs: 1, seed: 1234 };
@@ -114,6 +114,22 @@ describe("rows over PostgREST", () => {
     expect(request.headers.accept).toBe("application/vnd.pgrst.object+json");
     expect(request.body).toEqual({ ...predictionRow(alice, "pred_alice_1") });
     expectKeys(request, alice);
+  });
+
+  it("reserves and releases a place with the person's session, naming no user", async () => {
+    const alice = await signIn("alice@example.com");
+    const held = await as(alice).rows.reservePrediction({ concurrent: 2, perMinute: 10 });
+    expect(held).toMatchObject({ ok: true, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const [request] = api.requestsTo("rest.rpc");
+    expect(request).toMatchObject({ method: "POST", path: "/rest/v1/rpc/reserve_prediction", body: { p_concurrent: 2, p_per_minute: 10 } });
+    expectKeys(request, alice);
+
+    if (!held.ok) return;
+    await as(alice).rows.releaseReservation({ id: held.id });
+    const [release] = api.requestsTo("rest.rpc");
+    expect(release).toMatchObject({ method: "POST", path: "/rest/v1/rpc/release_prediction_reservation", body: { p_id: held.id } });
+    expectKeys(release, alice);
+    expect(await api.rows("prediction_reservations")).toHaveLength(0);
   });
 
   it("never returns someone else's prediction, even by its id", async () => {
