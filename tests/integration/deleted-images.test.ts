@@ -6,7 +6,7 @@ import { saveGeneratedImages } from "@/lib/predictions/save-image";
 import type { NewImageRow } from "@/lib/predictions/ports";
 import type { PredictionView } from "@/lib/predictions/types";
 import { newWebhookSecret, signedWebhook } from "@/tests/fixtures/replicate-webhook";
-import { backends, imageRows, type TestApp, type TestSession } from "@/tests/support/backends";
+import { backends, imageRows, objectsOfImages, type TestApp, type TestSession } from "@/tests/support/backends";
 import { testCookies } from "@/tests/support/cookie-jar";
 import { jsonRequest, params } from "@/tests/support/local-app";
 
@@ -147,6 +147,6 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
     const view = await pollView(id);
     expect(view).toMatchObject({ status: "succeeded", expectedImages: 1, images: [{ index: 1 }] });
     expect((await rowsOf(id)).map((row) => row.output_index)).toEqual([1]);
-    expect(await filesOf(id)).toEqual([`${alice.user.id}/${id}-1.png`]);
+    expect(await filesOf(id)).toEqual(objectsOfImages(app, `${alice.user.id}/${id}-1.png`));
   });
 });
