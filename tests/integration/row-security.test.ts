@@ -417,6 +417,24 @@ describe("images", () => {
   });
 });
 
+describe("statements that read nothing", () => {
+  // An UPDATE or DELETE with no WHERE and no RETURNING reads no row, so
+  // Postgres applies only that command's own policy, not the read policy:
+  // these two are the only guard against someone else's bulk statement.
+  it("a delete with no WHERE removes only the person's own images", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    const image = await aliceRows.insertImage(imageFor(alice, prediction.id));
+    await withIdentity(db, asBob, (tx) => tx.query("delete from public.sdxl_images"));
+    expect(await aliceRows.getImage({ id: image.id, userId: alice.id })).toEqual(image);
+  });
+
+  it("an update with no WHERE changes only the person's own predictions", async () => {
+    const prediction = await createPrediction(aliceRows, alice);
+    await withIdentity(db, asBob, (tx) => tx.query("update public.predictions set error = 'overwritten by someone else'"));
+    expect((await aliceRows.getPrediction({ id: prediction.id, userId: alice.id }))?.error).toBeNull();
+  });
+});
+
 describe("files", () => {
   it("keeps another user from reading, replacing or deleting someone's file", async () => {
     const aliceFiles = createLocalFileStore({ db, identity: asAlice, dataDir });
