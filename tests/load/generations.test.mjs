@@ -21,27 +21,32 @@ import path from "node:path";
 import { after, before, it } from "node:test";
 import { build, freePort, startServer } from "../e2e/support/server.mjs";
 import { startReplicateStandIn } from "../e2e/support/replicate-stand-in.mjs";
+import { followLikeAPage, PAGE_POLL } from "./page-poll.mjs";
 import { signUp } from "./sign-up.mjs";
 
 const PEOPLE = Number(process.env.DEBUG_PEOPLE ?? 200);
 const TABS = 3;
 /** People arrive over this long, as a crowd does; it also keeps creates under the budget below. */
-const ARRIVALS_MS = 20_000;
+const ARRIVALS_MS = 25_000;
 /**
- * Replicate's limits (600 creates and 3,000 other calls a minute) on a 10 s
- * window: creates at Replicate's own rate per second (so 200 people arriving
- * over 20 s stay within them), reads at a sixth of it (an account low on
- * credit gets less): without webhooks, reading every prediction once a second
- * spends that within each window, so throttling happens and must not reach anyone.
+ * Replicate's limits, scaled down to a 5 s window: creates at 12 a second
+ * (Replicate's own is 10), half as many again as people arrive at, because the
+ * app has no queue for creates and a create Replicate refuses does reach its
+ * person (not what this test is about); reads at
+ * 6 a second (360 a minute, as Replicate limits an account low on credit, where
+ * its default is 3,000). Without webhooks every generation needs at least one
+ * read, so reads are throttled for sure, and that must not reach anyone.
  */
-const LIMITS = { windowMs: 10_000, creates: 120, reads: 150 };
+const LIMITS = { windowMs: 5_000, creates: 60, reads: 30 };
 /** The stand-in's model: queued, then running, then done, in under two seconds. */
 const RUN = { queueMs: 300, runMs: 1_200 };
-// The page's own clamp on pollAfterMs and its interval when there is none (components/generate/use-prediction.ts).
-const MIN_POLL_MS = 500;
-const MAX_POLL_MS = 10_000;
-const FIRST_POLL_MS = 1_000;
-const PHASE_LIMIT_MS = 90_000;
+/**
+ * Bounds, not speed targets (speed figures go in `npm run bench`): generous,
+ * because this machine's cores are shared and a request may wait its turn for
+ * long, as a browser's would (a browser sets no timeout of its own).
+ */
+const PHASE_LIMIT_MS = 150_000;
+const REQUEST_TIMEOUT_MS = 90_000;
 const INPUT = { width: 512, height: 512, num_inference_steps: 20 };
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString("base64")}`;
@@ -97,7 +102,7 @@ function recorder() {
   async function request(kind, url, init = {}) {
     const started = performance.now();
     try {
-      const response = await fetch(new URL(url, server.baseUrl), { redirect: "manual", ...init, signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(new URL(url, server.baseUrl), { redirect: "manual", ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       const body = Buffer.from(await response.arrayBuffer());
       samples.push({ kind, status: response.status, ms: performance.now() - started });
       if (response.status >= 500 || response.status === 429) failures.push(`${kind} ${url}: HTTP ${response.status} ${body.toString("utf8").slice(0, 200)}`);
@@ -113,20 +118,16 @@ function recorder() {
 }
 
 /** One tab following a prediction as the page does, until its image is known. */
-async function followInTab(request, person, id, startAfterMs) {
-  let waitMs = startAfterMs;
-  const deadline = performance.now() + PHASE_LIMIT_MS;
-  for (;;) {
-    await sleep(waitMs);
-    assert.ok(performance.now() < deadline, `${id} was not saved within ${PHASE_LIMIT_MS} ms`);
-    const { response, json } = await request("poll", `/api/replicate/${id}`, { headers: { cookie: person.cookie } });
-    assert.equal(response.status, 200, `poll of ${id}`);
-    const view = json();
-    assert.ok(!["failed", "canceled"].includes(view.status), `${id} ended ${view.status}: ${view.error}`);
-    if (view.images.length > 0) return view;
-    const hint = Number.isFinite(view.pollAfterMs) ? view.pollAfterMs : FIRST_POLL_MS;
-    waitMs = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, hint));
-  }
+function followInTab(request, person, id, startAfterMs) {
+  return followLikeAPage({
+    startAfterMs,
+    deadline: performance.now() + PHASE_LIMIT_MS,
+    poll: async () => {
+      const { response, json } = await request("poll", `/api/replicate/${id}`, { headers: { cookie: person.cookie } });
+      assert.equal(response.status, 200, `poll of ${id}`);
+      return json();
+    },
+  });
 }
 
 /** The saved image as its owner gets it: the row (through the poll), the bytes served, the file on disk. */
@@ -181,7 +182,7 @@ async function generateAndReport({ webhooks }) {
       assert.equal(response.status, 201, `create for ${person.email}: ${response.status}`);
       const { id } = json();
       // The tab that generated waits the page's first interval; the other two were opened a moment apart.
-      await Promise.all(Array.from({ length: TABS }, (_, tab) => followInTab(request, person, id, FIRST_POLL_MS + tab * 150)));
+      await Promise.all(Array.from({ length: TABS }, (_, tab) => followInTab(request, person, id, PAGE_POLL.firstMs + tab * 150)));
       return id;
     }),
   );
@@ -203,10 +204,10 @@ async function generateAndReport({ webhooks }) {
     `# statuses by kind: ${JSON.stringify(Object.fromEntries([...new Set(samples.map((s) => s.kind))].map((kind) => [kind, countBy(samples.filter((s) => s.kind === kind), (s) => s.status)])))}`,
   ];
   console.log(lines.join("\n"));
-  return { failures, predictionReads, ids, deliveries, phaseMs };
+  return { failures, predictionReads, ids, deliveries, phaseMs, throttledReads: standIn.throttled.reads };
 }
 
-it(`${PEOPLE} people generating at once with ${TABS} tabs each, with and without webhooks: no lost image, no 429 to anyone`, { timeout: 300_000 }, async () => {
+it(`${PEOPLE} people generating at once with ${TABS} tabs each, with and without webhooks: no lost image, no 429 to anyone`, { timeout: 600_000 }, async () => {
   // Webhooks on first: the people signed up here are the same people in the second run.
   await serve({ webhooks: true });
   const signUpStarted = performance.now();
@@ -228,5 +229,7 @@ it(`${PEOPLE} people generating at once with ${TABS} tabs each, with and without
   const withoutWebhooks = await generateAtOnce({ webhooks: false });
   assert.deepEqual(withoutWebhooks.failures, [], `without webhooks, failed requests:\n${withoutWebhooks.failures.join("\n")}\n--- server ---\n${server.output().slice(-3000)}`);
   assert.equal(withoutWebhooks.deliveries.length, 0, "no webhook was asked for");
+  // Replicate's limit was reached (so the run showed it is absorbed), yet nobody saw a 429 (failures above).
+  assert.ok(withoutWebhooks.throttledReads > 0, "without webhooks, Replicate throttled some reads");
   await stop();
 });
