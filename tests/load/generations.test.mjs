@@ -24,6 +24,7 @@ import { startReplicateStandIn } from "../e2e/support/replicate-stand-in.mjs";
 import { followLikeAPage, PAGE_POLL } from "./page-poll.mjs";
 import { signUp } from "./sign-up.mjs";
 
+// LOAD_PEOPLE=40 makes a quicker run while working on this file; the suite runs 200.
 const PEOPLE = Number(process.env.LOAD_PEOPLE ?? 200);
 const TABS = 3;
 /** People arrive over this long, as a crowd does; it also keeps creates under the budget below. */
