@@ -175,12 +175,12 @@ async function generateAndReport({ webhooks }) {
   const ids = await Promise.all(
     people.map(async (person, index) => {
       await sleep((index * ARRIVALS_MS) / PEOPLE);
-      const { response, json } = await request("create", "/api/replicate", {
+      const { response, body, json } = await request("create", "/api/replicate", {
         method: "POST",
         headers: { cookie: person.cookie, "content-type": "application/json" },
         body: JSON.stringify({ input: { prompt: `person ${index}: a paper boat on a pond`, ...INPUT } }),
       });
-      assert.equal(response.status, 201, `create for ${person.email}: ${response.status}`);
+      assert.equal(response.status, 201, `create for ${person.email}: ${response.status} ${body.toString("utf8").slice(0, 300)}`);
       const { id } = json();
       // The tab that generated waits the page's first interval; the other two were opened a moment apart.
       await Promise.all(Array.from({ length: TABS }, (_, tab) => followInTab(request, person, id, PAGE_POLL.firstMs + tab * 150)));
