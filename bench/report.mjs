@@ -81,6 +81,12 @@ ${table.map((row) => `| ${[row.figure, row.measured, row.target, mark(row.met), 
   millisecond, over its VmRSS just before.
 - **Status reads**: the generate page in Chromium with a local model that takes
   5 s, counting \`GET /api/replicate/[id]\` until the image shows and for 3 s after.
+- **Replicate reads per generation**: six people generating at once on the
+  Replicate model pointed at the loopback stand-in (a 0.5 s queue, a 4 s run),
+  each followed by one tab, then by three, polling as the page does (the
+  answer's \`pollAfterMs\`, tests/load/page-poll.mjs); the stand-in counts every
+  \`GET /v1/predictions/{id}\`. Once with webhooks (the stand-in sends signed
+  start, logs and completed deliveries) and once without.
 - **Memory and start-up**: VmRSS of the \`next start\` process (Linux /proc), 3 s
   after the first image was generated through the page and the tab closed.
 `;

@@ -7,7 +7,9 @@
 //      page in Chromium, route-handler throughput against /api/health;
 //   2. the Replicate model pointed at a stand-in on loopback that serves a
 //      10 MB PNG: the save's time and the server's memory growth;
-//   3. local model taking 5 s: how often the page reads the status.
+//   3. local model taking 5 s: how often the page reads the status;
+//   4. the Replicate model on the stand-in with webhooks and without (two more
+//      servers): reads of Replicate per generation, with one tab and three.
 // Prints the table and writes it to bench/results.md. Flags: --skip-build
 // (reuse .next from an earlier build). Nothing here is a test: no figure fails
 // the run; a target missed is reported as such.
@@ -30,6 +32,7 @@ const { measureSave, median } = await import("./save-memory.mjs");
 const { cpuSecondsOf, memoryOf, serverPid } = await import("./server-process.mjs");
 const { signUp } = await import("./session.mjs");
 const { countStatusReads } = await import("./status-reads.mjs");
+const { measureUpstreamReads } = await import("./upstream-reads.mjs");
 const { machineInfo, renderMarkdown, renderTerminal } = await import("./report.mjs");
 
 const CONNECTIONS = 32;
@@ -221,6 +224,10 @@ async function statusReadFigures(browser) {
   });
 }
 
+async function upstreamReadFigures() {
+  return measureUpstreamReads({ env: NO_LIMITS, log });
+}
+
 // Ratios are rounded away from their target, so a figure shown as met is met.
 const atLeast = (ratio) => (Math.floor(ratio * 100) / 100).toFixed(2);
 const atMost = (ratio) => (Math.ceil(ratio * 100) / 100).toFixed(2);
@@ -228,7 +235,7 @@ const kb = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const ms = (value) => `${value.toFixed(1)} ms`;
 
-function rows({ local, save, status }) {
+function rows({ local, save, status, upstream }) {
   const { http } = local;
   const healthRps = http.health.rps;
   const pollRatio = median(http.pollRatios);
@@ -309,6 +316,13 @@ function rows({ local, save, status }) {
       met: status.reads <= statusBudget && status.afterFinal === 0,
       notes: `image shown after ${status.secondsToImage.toFixed(1)} s; then 3 s watched`,
     },
+    ...upstream.figures.map((figure) => ({
+      figure: `Replicate reads per generation, webhooks ${figure.webhooks ? "on" : "off"}, ${figure.tabs} tab${figure.tabs === 1 ? "" : "s"}`,
+      measured: `${figure.perGeneration.toFixed(2)} (max ${figure.max})`,
+      target: "reported",
+      met: null,
+      notes: `${figure.generations} people at once, a ${upstream.runMs / 1000} s run on the stand-in; ${figure.reads} reads in all${figure.throttled ? `, ${figure.throttled} throttled` : ""}`,
+    })),
     {
       figure: "Resting memory after the first generation",
       measured: mb(local.resting.rss),
@@ -338,7 +352,8 @@ try {
   const local = await localServerFigures(browser);
   const save = await saveFigures(browser);
   const status = await statusReadFigures(browser);
-  const table = rows({ local, save, status });
+  const upstream = await upstreamReadFigures();
+  const table = rows({ local, save, status, upstream });
   const machine = machineInfo({ browserVersion: browser.version(), loadBefore });
   const took = seconds(began);
   console.log(`\n${renderTerminal(table)}\n`);

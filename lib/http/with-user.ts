@@ -40,6 +40,13 @@ export function withUser<P = Record<string, never>>(
   };
 }
 
-export function json(body: unknown, init: { status?: number } = {}): Response {
-  return Response.json(body, { status: init.status ?? 200, headers: { "cache-control": "no-store" } });
+/**
+ * A JSON answer nobody may cache. `compress: false` adds `no-transform`, which
+ * `next start`'s gzip (the `compression` middleware) honours: for a small
+ * answer sent every second or so, like a poll's, a fresh gzip stream per
+ * response costs more server time than the bytes it saves on the wire.
+ */
+export function json(body: unknown, init: { status?: number; compress?: boolean } = {}): Response {
+  const cacheControl = init.compress === false ? "no-store, no-transform" : "no-store";
+  return Response.json(body, { status: init.status ?? 200, headers: { "cache-control": cacheControl } });
 }

@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import { SESSION_COOKIE } from "@/lib/auth/session-cookie";
 import {
   importVerifyKey,
+  type SessionClaims,
   SESSION_TTL_SECONDS,
   signSessionToken,
   verifySessionToken,
@@ -14,6 +15,8 @@ import { createSignInThrottle } from "@/lib/local/sign-in-throttle";
 import { consumePasswordReset, createPasswordReset } from "@/lib/local/password-resets";
 import { changePassword, createUser, deleteUser, verifyCredentials } from "@/lib/local/users";
 import type { SessionUser } from "@/lib/predictions/ports";
+
+const MAX_VERIFIED_TOKENS = 10_000;
 
 export function createLocalAuth({
   db,
@@ -45,9 +48,27 @@ export function createLocalAuth({
     });
   }
 
-  async function verifiedSession(cookies: CookieJar) {
+  // Checking a token's signature is the costliest step of a session check, and
+  // the same token comes back with every poll. A token this key verified is
+  // remembered by its exact text until it expires: the answer for those bytes
+  // cannot change, and a token never verified (a forgery) is never remembered.
+  // Revocation is still asked every time (sessions.isActive).
+  const verified = new Map<string, SessionClaims>();
+  const clock = now ?? (() => Date.now());
+
+  async function verifiedSession(cookies: CookieJar): Promise<SessionClaims | null> {
     const token = cookies.get(SESSION_COOKIE)?.value;
-    return token ? verifySessionToken(token, await verifyKey) : null;
+    if (!token) return null;
+    const known = verified.get(token);
+    if (known && clock() < known.expiresAt) return known;
+    verified.delete(token);
+    const claims = await verifySessionToken(token, await verifyKey);
+    if (claims) {
+      // Bounded, so a flood of sessions cannot grow it without end.
+      if (verified.size >= MAX_VERIFIED_TOKENS) verified.clear();
+      verified.set(token, claims);
+    }
+    return claims;
   }
 
   return {

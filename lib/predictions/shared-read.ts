@@ -77,7 +77,7 @@ export async function readShared({
   // With webhooks the row changes without reads: the page polls the row at the usual pace.
   if (dueAt > now) return fromRow(webhooks ? interval : clampPoll(dueAt - now));
 
-  const reading = read({ key, row, backend, model, webhooks, now, interval }).finally(() => inFlight.delete(key));
+  const reading = read({ key, row, images, backend, model, webhooks, now, interval }).finally(() => inFlight.delete(key));
   inFlight.set(key, reading);
   return reading;
 }
@@ -85,6 +85,7 @@ export async function readShared({
 async function read({
   key,
   row,
+  images,
   backend,
   model,
   webhooks,
@@ -93,6 +94,7 @@ async function read({
 }: {
   key: string;
   row: PredictionRow;
+  images: ImageRow[];
   backend: Backend;
   model: ImageModel;
   webhooks: boolean;
@@ -114,9 +116,13 @@ async function read({
     const appError = asAppError(error);
     if (appError.code !== "rate_limited" && appError.code !== "upstream_unavailable") throw error;
     // Throttled or down: nobody reads this prediction again before the model says
-    // it may. This poll reports the failure; the others answer from the row.
+    // it may, and the others answer from the row meanwhile.
     const waitMs = Math.max(interval, (appError.retryAfter ?? 0) * 1000);
     await backend.rows.claimRead({ ...ids, now: claimedUntil, until: new Date(now + waitMs).toISOString() }).catch(() => false);
+    // The account's read budget is the app's to spend, not the person's fault:
+    // this poll answers from the row too, asking the page to come back when a
+    // read is allowed again. A model that is down is reported (503).
+    if (appError.code === "rate_limited") return { row, images, live: recentSucceeded(key, now), pollAfterMs: clampPoll(waitMs) };
     throw error;
   }
   if (live.status === "succeeded") rememberSucceeded(key, live, now);

@@ -181,7 +181,10 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
       expect(prediction).toMatchObject({ status: "succeeded", completed_at: expect.any(String) });
 
       // Polling again answers from the stored record: same image, nothing saved twice.
-      expect((await (await poll(id)).json()).images.map((image: { id: string }) => image.id)).toEqual([body.images[0].id]);
+      const again = await poll(id);
+      expect((await again.json()).images.map((image: { id: string }) => image.id)).toEqual([body.images[0].id]);
+      // Never cached, and never gzipped by `next start`: a poll a second is cheaper sent as it is.
+      for (const answer of [response, again]) expect(answer.headers.get("cache-control")).toBe("no-store, no-transform");
       expect((await imageRows(app, alice.user.id)).filter((row) => row.prediction_id === id)).toHaveLength(1);
     });
 

@@ -104,6 +104,18 @@ describe("local sessions end on the server", () => {
     expect(await app.context.auth.getUser(testCookies)).toMatchObject({ email: "changer@example.com" });
   });
 
+  it("refuses a token once it has expired, though it was accepted (and remembered as verified) before", async () => {
+    const session = await app.signUp("expiring@example.com");
+    app.actAs(session);
+    expect(await app.context.auth.getUser(testCookies)).toMatchObject({ email: "expiring@example.com" });
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + (SESSION_TTL_SECONDS + 1) * 1000 });
+    try {
+      expect(await app.context.auth.getUser(testCookies)).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("refuses a token from before sessions had ids, which could not be revoked", async () => {
     const { user } = await app.signUp("old-token@example.com");
     const legacy = await new SignJWT({ email: user.email, role: "authenticated" })

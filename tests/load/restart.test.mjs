@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, it } from "node:test";
 import { build, startServer } from "../e2e/support/server.mjs";
+import { signUp } from "./sign-up.mjs";
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "sdxl-restart-"));
 let server;
@@ -21,23 +22,6 @@ after(async () => {
   await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-const decode = (text) =>
-  text.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
-
-async function signUp(baseUrl, email) {
-  const html = await (await fetch(`${baseUrl}/signup`)).text();
-  const form = html.match(/<form[\s\S]*?<\/form>/)?.[0] ?? "";
-  const data = new FormData();
-  for (const [, name, value = ""] of form.matchAll(/<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?\/>/g)) data.append(decode(name), decode(value));
-  data.set("email", email);
-  data.set("password", "correct horse battery");
-  const response = await fetch(`${baseUrl}/signup`, { method: "POST", body: data, redirect: "manual", headers: { origin: baseUrl } });
-  assert.equal(response.status, 303);
-  const cookie = response.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
-  const token = cookie.match(/sdxl-session=([^;]+)/)[1];
-  return { cookie, userId: JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString("utf8")).sub };
-}
 
 it("an image that finished while no server was running is saved when the next one starts", { timeout: 120_000 }, async () => {
   const env = { DATA_DIR: dataDir, LOCAL_MODEL_DURATION_MS: "2000" };

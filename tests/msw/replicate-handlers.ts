@@ -13,6 +13,7 @@ import {
   outputsFor,
   validateLikeReplicate,
 } from "@/tests/support/replicate-rules.mjs";
+import { createRateLimiter } from "@/tests/support/replicate-limits.mjs";
 import { logsFor, seedFor, stepsOf, tqdmLine, type Run } from "@/tests/support/replicate-runs.mjs";
 
 /**
@@ -212,19 +213,12 @@ export function createReplicateApi(
     });
   }
 
-  const readWindow = { start: 0, count: 0 };
-  /** Replicate's read limit: a fixed window per account, answered as Replicate answers it. */
+  // Replicate's read limit, by the rule the loopback stand-in also follows (tests/support/replicate-limits.mjs).
+  const limiter = createRateLimiter(options.readLimit ? { windowMs: options.readLimit.windowMs, creates: Infinity, reads: options.readLimit.perWindow } : null);
   function throttled(route: ReplicateRoute): Response | null {
-    const limit = options.readLimit;
-    if (!limit || route === "create" || route === "delivery") return null;
-    const now = Date.now();
-    if (now - readWindow.start >= limit.windowMs) Object.assign(readWindow, { start: now, count: 0 });
-    if (++readWindow.count <= limit.perWindow) return null;
-    const seconds = Math.max(1, Math.ceil((readWindow.start + limit.windowMs - now) / 1000));
-    return HttpResponse.json(
-      { detail: `Request was throttled. Your rate limit resets in ~${seconds}s.` },
-      { status: 429, headers: { "retry-after": String(seconds) } },
-    );
+    if (route === "create" || route === "delivery") return null;
+    const refused = limiter.take("reads");
+    return refused ? HttpResponse.json(refused.body, { status: refused.status, headers: refused.headers }) : null;
   }
 
   /** Records, checks the token, applies the read limit and an injected failure; null means "answer normally". */

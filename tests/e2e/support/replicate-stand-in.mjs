@@ -10,9 +10,15 @@
 //   for cog-flux and cog-sdxl, nothing for closed models) for `runMs`, then
 //   "succeeded" with as many outputs as asked for, in the model's format and at
 //   its real pixel size (outputsFor / outputSizeFor), as one URL or a list;
-// - the output files on its own origin, under the path layout of replicate.delivery.
-// The rules live in tests/support/replicate-rules.mjs and replicate-runs.mjs;
-// this file only serves them over HTTP and keeps time.
+// - the output files on its own origin, under the path layout of replicate.delivery;
+// - Replicate's per-account limits (tests/support/replicate-limits.mjs): creates
+//   and other calls each on a budget per window, 429 with Retry-After past it;
+// - signed webhooks (with `webhookSecret`) to a create's `webhook`, for the events
+//   in its `webhook_events_filter`: start, output, logs (at most every 500 ms)
+//   and completed (retried, as the only event Replicate retries);
+// - counts of what it was asked: reads of each prediction, throttled requests.
+// The rules live in tests/support/replicate-rules.mjs, replicate-runs.mjs and
+// replicate-limits.mjs; this file only serves them over HTTP and keeps time.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import sharp from "sharp";
@@ -26,7 +32,9 @@ import {
   outputsFor,
   validateLikeReplicate,
 } from "../../support/replicate-rules.mjs";
+import { createRateLimiter, REPLICATE_LIMITS } from "../../support/replicate-limits.mjs";
 import { logsFor, seedFor, stepsOf } from "../../support/replicate-runs.mjs";
+import { createWebhookSender } from "./replicate-webhook-sender.mjs";
 
 export const STAND_IN_TOKEN = "r8_standIn0123456789abcdefghijklmnop";
 
@@ -36,6 +44,8 @@ const CONTENT_TYPES = { webp: "image/webp", jpg: "image/jpeg", jpeg: "image/jpeg
 
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 const newId = () => Array.from(randomBytes(26), (byte) => ID_ALPHABET[byte % 36]).join("");
+
+const isCreatePath = (path) => /^\/v1\/(models\/[^/]+\/[^/]+\/|deployments\/[^/]+\/[^/]+\/)?predictions$/.test(path);
 
 /**
  * A horizontal gradient in a colour of its own per output, so two outputs of one
@@ -66,7 +76,10 @@ async function gradient(format, width, height, index) {
  * - `deployments`: { "owner/name": model ref } run at that model's latest version;
  * - `queueMs`, `runMs`: how long a prediction is starting, then processing;
  * - `outputFor(run, index)`: other bytes to serve for an output ({ bytes, contentType }), e.g. the bench's;
- * - `files`: extra files served at /files/{name} (name → bytes), outside any prediction.
+ * - `files`: extra files served at /files/{name} (name → bytes), outside any prediction;
+ * - `limits`: { windowMs, creates, reads } per account, Replicate's own by
+ *   default (REPLICATE_LIMITS); scaled down for a load test, null for none;
+ * - `webhookSecret`: the signing secret (`whsec_…`); without it no webhook is sent.
  */
 export async function startReplicateStandIn({
   models,
@@ -76,7 +89,14 @@ export async function startReplicateStandIn({
   runMs = 2500,
   outputFor,
   files,
+  limits = REPLICATE_LIMITS,
+  webhookSecret,
 } = {}) {
+  const limiter = createRateLimiter(limits);
+  /** GET /v1/predictions/{id} that reached the stand-in, throttled or not, by prediction id. */
+  const reads = new Map();
+  /** Requests answered 429, by budget. */
+  const throttled = { creates: 0, reads: 0 };
   const fixtures = new Map(loadModelFixtures().map((fixture) => [fixture.ref, fixture]));
   if (models) for (const ref of [...fixtures.keys()]) if (!models.includes(ref)) fixtures.delete(ref);
   const predictions = new Map();
@@ -121,7 +141,14 @@ export async function startReplicateStandIn({
       completed_at: null,
       urls: { get: `${origin}/v1/predictions/${id}`, cancel: `${origin}/v1/predictions/${id}/cancel`, web: `https://replicate.com/p/${id}` },
     };
-    predictions.set(id, { prediction, run, createdAt: Date.now() });
+    const entry = { prediction, run, createdAt: Date.now() };
+    if (typeof body.webhook === "string") {
+      prediction.webhook = body.webhook;
+      // Without a filter Replicate sends every event.
+      prediction.webhook_events_filter = Array.isArray(body.webhook_events_filter) ? body.webhook_events_filter : ["start", "output", "logs", "completed"];
+    }
+    predictions.set(id, entry);
+    webhooks.follow(entry);
     return [201, { ...prediction }];
   }
 
@@ -147,6 +174,8 @@ export async function startReplicateStandIn({
       metrics: { image_count: run.count, predict_time: runMs / 1000, total_time: (queueMs + runMs) / 1000 },
     });
   }
+
+  const webhooks = createWebhookSender({ secret: webhookSecret, current, queueMs, runMs });
 
   function outputBytes(entry, index) {
     const { run } = entry;
@@ -210,6 +239,7 @@ export async function startReplicateStandIn({
       const prediction = current(entry);
       if (method === "POST" && match[2] && (prediction.status === "starting" || prediction.status === "processing")) {
         Object.assign(prediction, { status: "canceled", completed_at: new Date().toISOString() });
+        webhooks.follow(entry);
       }
       if (method === "GET" && !match[2]) return [200, prediction];
       if (method === "POST" && match[2]) return [200, prediction];
@@ -251,15 +281,23 @@ export async function startReplicateStandIn({
       body = text;
     }
     requests.push({ method: request.method, path, body });
-    const send = (status, json) => {
+    const send = (status, json, headers = {}) => {
       const payload = JSON.stringify(json);
-      response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
+      response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers });
       response.end(payload);
     };
     try {
       // Output files need no token, as on replicate.delivery.
       if (request.method === "GET" && (await serveFile(path, response))) return;
       if (request.headers.authorization !== `Bearer ${token}`) return send(401, UNAUTHENTICATED);
+      const read = request.method === "GET" ? /^\/v1\/predictions\/([a-z0-9]+)$/.exec(path) : null;
+      if (read) reads.set(read[1], (reads.get(read[1]) ?? 0) + 1);
+      const kind = request.method === "POST" && isCreatePath(path) ? "creates" : "reads";
+      const refused = limiter.take(kind);
+      if (refused) {
+        throttled[kind] += 1;
+        return send(refused.status, refused.body, refused.headers);
+      }
       const [status, json] = await route(request.method, path, body);
       send(status, json);
     } catch (error) {
@@ -275,11 +313,20 @@ export async function startReplicateStandIn({
     token,
     requests,
     /** The creates that reached a model (by version, name or deployment), in order. */
-    creates: () => requests.filter((r) => r.method === "POST" && /^\/v1\/(models\/[^/]+\/[^/]+\/|deployments\/[^/]+\/[^/]+\/)?predictions$/.test(r.path)),
+    creates: () => requests.filter((r) => r.method === "POST" && isCreatePath(r.path)),
+    /** How many times prediction `id` was read (GET /v1/predictions/{id}), throttled reads included. */
+    readsOf: (id) => reads.get(id) ?? 0,
+    /** Requests refused with 429, by budget ("creates", "reads"). */
+    throttled,
+    /** Every webhook delivery attempt: { predictionId, event, status } (status 0: no answer). */
+    deliveries: webhooks.deliveries,
+    /** Resolves once no webhook is waiting to be sent (retries included). */
+    webhooksSettled: () => webhooks.settled(),
     /** What the app must be given to use the stand-in. */
     env: (extra = {}) => ({ REPLICATE_API_TOKEN: token, REPLICATE_BASE_URL: `${origin}/v1`, ...extra }),
     close: () =>
       new Promise((resolve) => {
+        webhooks.stop();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

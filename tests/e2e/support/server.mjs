@@ -19,7 +19,8 @@ export function build() {
   console.log(`# next build: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-function freePort() {
+/** A loopback port nothing listens on now: for a server that must know its own address before it starts. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -31,11 +32,6 @@ function freePort() {
   });
 }
 
-/**
- * Starts `next start` (the node binary directly, so stopping it by pid stops the
- * server) on a fresh data folder, which stop() removes; or on `env.DATA_DIR`,
- * which is the caller's to remove.
- */
 let clientCount = 0;
 
 /** A distinct client address per test person, from 198.18.0.0/15 (the range set aside for benchmarks). */
@@ -44,8 +40,14 @@ export function nextClientAddress() {
   return `198.18.${(clientCount >> 8) & 255}.${clientCount & 255}`;
 }
 
-export async function startServer(env = {}) {
-  const port = await freePort();
+/**
+ * Starts `next start` (the node binary directly, so stopping it by pid stops the
+ * server) on a fresh data folder, which stop() removes; or on `env.DATA_DIR`,
+ * which is the caller's to remove. `port`: one from freePort(), when the
+ * environment must name the server's own address (a webhook base URL).
+ */
+export async function startServer(env = {}, { port: chosenPort } = {}) {
+  const port = chosenPort ?? (await freePort());
   const ownDataDir = env.DATA_DIR ? null : mkdtempSync(path.join(os.tmpdir(), "sdxl-e2e-"));
   const dataDir = env.DATA_DIR ?? ownDataDir;
   const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
