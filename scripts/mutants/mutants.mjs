@@ -6,6 +6,17 @@
  *
  * Areas: ownership, row-security, sessions, limits, redirects, webhooks, save,
  * deletions, polling, progress.
+ *
+ * Left out as equivalent (no behaviour can tell them apart, checked by reading):
+ * - dropping the user-id filter from Supabase's listImagesOf: it runs only for a
+ *   prediction already found by (id, user id), and an image's (prediction_id,
+ *   user_id) must match its prediction's by foreign key;
+ * - dropping "the prediction is the caller's" from the image insert policy: the
+ *   same foreign key plus `user_id = auth.uid()` already imply it;
+ * - re-normalising and the leading-"//" test in safeNextPath: the URL parser's
+ *   origin check and the pathname's "//" test refuse the same inputs;
+ * - the advisory lock in reserve_prediction: PGlite has one connection, so two
+ *   reservations never interleave in tests; the lock matters on a real server.
  */
 
 const ROW_SECURITY = ["tests/integration/row-security.test.ts", "tests/integration/ownership-layers.test.ts"];
@@ -17,9 +28,12 @@ const WEBHOOKS = ["tests/integration/replicate-webhook.test.ts", "tests/integrat
 const SAVE = ["tests/integration/save-checks.test.ts", "tests/integration/replicate-save.test.ts"];
 const POLLING = ["tests/unit/generate-form.test.tsx"];
 const PROGRESS = ["tests/unit/progress.test.ts"];
+const LIMITS = ["tests/integration/atomic-limits.test.ts"];
+const DELETIONS = ["tests/integration/deleted-images.test.ts"];
 
 const INITIAL = "supabase/migrations/20261124000000_sdxl_studio.sql";
 const INPUTS_SQL = "supabase/migrations/20261202200000_image_inputs.sql";
+const LIMITS_SQL = "supabase/migrations/20261203000000_atomic_limits_and_deletions.sql";
 
 export const MUTANTS = [
   // --- ownership: the user-id filter in each row store, one query at a time ---
@@ -87,15 +101,6 @@ export const MUTANTS = [
     why: "a save could return another person's image as the caller's",
   },
   {
-    id: "supabase-listImagesOf-no-owner-filter",
-    area: "ownership",
-    file: "lib/supabase/supabase-rows.ts",
-    from: '.eq("prediction_id", predictionId).eq("user_id", userId).order("output_index"),',
-    to: '.eq("prediction_id", predictionId).order("output_index"),',
-    tests: OWNERSHIP,
-    why: "a poll would show another person's images of a prediction",
-  },
-  {
     id: "supabase-getImage-no-owner-filter",
     area: "ownership",
     file: "lib/supabase/supabase-rows.ts",
@@ -159,15 +164,6 @@ export const MUTANTS = [
     to: "create policy \"Owners read their images\"\n  on public.sdxl_images for select to authenticated\n  using (true);",
     tests: ROW_SECURITY,
     why: "anyone signed in could list everyone's images",
-  },
-  {
-    id: "sql-images-insert-any-prediction",
-    area: "row-security",
-    file: INITIAL,
-    from: "      where p.id = prediction_id and p.user_id = (select auth.uid())",
-    to: "      where p.id = prediction_id",
-    tests: ROW_SECURITY,
-    why: "a person could attach an image to someone else's prediction",
   },
   {
     id: "sql-images-delete-any",
@@ -455,6 +451,100 @@ export const MUTANTS = [
     to: "hostname.endsWith(REPLICATE_DELIVERY_HOST)",
     tests: ["tests/unit/output-hosts.test.ts", "tests/unit/replicate-open-output.test.ts"],
     why: "evilreplicate.delivery would count as Replicate's CDN",
+  },
+
+  // --- limits: one reservation per place, in the database ---
+  {
+    id: "sql-reserve-ignores-reservations-running",
+    area: "limits",
+    file: LIMITS_SQL,
+    from: "  if running + live >= greatest(p_concurrent, 0) then",
+    to: "  if running >= greatest(p_concurrent, 0) then",
+    tests: LIMITS,
+    why: "twenty creates at once would all be accepted and billed (the probe's finding 1)",
+  },
+  {
+    id: "sql-reserve-ignores-reservations-per-minute",
+    area: "limits",
+    file: LIMITS_SQL,
+    from: "  if recent + live >= greatest(p_per_minute, 0) then",
+    to: "  if recent >= greatest(p_per_minute, 0) then",
+    tests: LIMITS,
+    why: "a burst could exceed the per-minute limit before any row exists",
+  },
+  {
+    id: "sql-reserve-expired-kept",
+    area: "limits",
+    file: LIMITS_SQL,
+    from: "  delete from public.prediction_reservations where user_id = uid and expires_at <= now();\n",
+    to: "",
+    tests: LIMITS,
+    why: "a server crash between reserving and creating would block the person for good",
+  },
+  {
+    id: "sql-reserve-for-anyone",
+    area: "limits",
+    file: LIMITS_SQL,
+    from: "  if uid is null then",
+    to: "  if false then",
+    tests: LIMITS,
+    why: "a caller with no session (the service role, anon) could hold places in nobody's name",
+  },
+  {
+    id: "create-never-releases",
+    area: "limits",
+    file: "lib/predictions/create-prediction.ts",
+    from: "    await backend.rows.releaseReservation({ id: reservation })",
+    to: "    await Promise.resolve()",
+    tests: LIMITS,
+    why: "a create that failed at Replicate would still hold a place for two minutes",
+  },
+
+  // --- deletions: a deleted image stays deleted ---
+  {
+    id: "sql-delete-not-marked",
+    area: "deletions",
+    file: LIMITS_SQL,
+    from: "    set deleted_outputs = deleted_outputs || old.output_index",
+    to: "    set deleted_outputs = deleted_outputs",
+    tests: DELETIONS,
+    why: "the next poll or the reconcile job would save a deleted image again (the probe's finding 2)",
+  },
+  {
+    id: "sql-deleted-output-insert-allowed",
+    area: "deletions",
+    file: LIMITS_SQL,
+    from: "  if new.output_index = any (marks) then",
+    to: "  if false then",
+    tests: DELETIONS,
+    why: "a save already under way when the person deleted the image would bring it back",
+  },
+  {
+    id: "save-deleted-outputs-fetched",
+    area: "deletions",
+    file: "lib/predictions/save-image.ts",
+    from: ".filter((index) => have.has(index) || !isDeletedOutput(row, index));",
+    to: ".filter(() => true);",
+    tests: DELETIONS,
+    why: "every poll would download a deleted image again only to have it refused",
+  },
+  {
+    id: "local-reconcile-counts-deleted-as-unsaved",
+    area: "deletions",
+    file: "lib/local/local-rows.ts",
+    from: "+ cardinality(p.deleted_outputs) < p.output_count",
+    to: "< p.output_count",
+    tests: DELETIONS,
+    why: "reconcile would retry a prediction with a deleted image for ever",
+  },
+  {
+    id: "supabase-reconcile-counts-deleted-as-unsaved",
+    area: "deletions",
+    file: "lib/supabase/supabase-rows.ts",
+    from: "const accounted = (savedCount.get(row.id) ?? 0) + row.deleted_outputs.length;",
+    to: "const accounted = savedCount.get(row.id) ?? 0;",
+    tests: DELETIONS,
+    why: "reconcile would retry a prediction with a deleted image for ever (cloud)",
   },
 
   // --- polling: the page stops asking when nothing more can change ---
