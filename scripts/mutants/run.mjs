@@ -95,7 +95,7 @@ console.log(`# baseline passed in ${(baseline.ms / 1000).toFixed(1)} s\n`);
 const results = [];
 for (const mutant of selected) {
   const file = path.join(root, mutant.file);
-  const original = await readFile(file, "utf8");
+  const original = await readFile(file, "utf8").catch(() => "");
   const occurrences = original.split(mutant.from).length - 1;
   if (occurrences !== 1) {
     results.push({ mutant, outcome: "stale", detail: `\`from\` found ${occurrences} times` });
