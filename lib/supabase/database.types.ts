@@ -238,6 +238,34 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      auth_throttle_forget: {
+        Args: { p_ids: number[] }
+        Returns: undefined
+      }
+      auth_throttle_record: {
+        Args: {
+          p_address?: string
+          p_at: string
+          p_email?: string
+          p_forget_before: string
+          p_keys: string[]
+          p_known_since?: string
+          p_limit: number
+          p_since: string
+        }
+        Returns: Json
+      }
+      auth_throttle_succeeded: {
+        Args: {
+          p_address: string | null
+          p_at: string
+          p_clear_key: string
+          p_email: string | null
+          p_ids: number[]
+          p_known_forget_before: string
+        }
+        Returns: undefined
+      }
       release_prediction_reservation: {
         Args: { p_id: string }
         Returns: undefined
