@@ -23,6 +23,7 @@ import { build, freePort, startServer } from "../e2e/support/server.mjs";
 import { startReplicateStandIn } from "../e2e/support/replicate-stand-in.mjs";
 import { followLikeAPage, PAGE_POLL } from "./page-poll.mjs";
 import { signUp } from "./sign-up.mjs";
+import { recordedFetch } from "./recorded-fetch.mjs";
 
 // LOAD_PEOPLE=40 makes a quicker run while working on this file; the suite runs 200.
 const PEOPLE = Number(process.env.LOAD_PEOPLE ?? 200);
@@ -96,27 +97,8 @@ async function stop() {
   standIn = undefined;
 }
 
-/** A person's requests, recorded; a network error is status 0. */
-function recorder() {
-  const samples = [];
-  const failures = [];
-  async function request(kind, url, init = {}) {
-    const started = performance.now();
-    try {
-      const response = await fetch(new URL(url, server.baseUrl), { redirect: "manual", ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-      const body = Buffer.from(await response.arrayBuffer());
-      samples.push({ kind, status: response.status, ms: performance.now() - started });
-      if (response.status >= 500 || response.status === 429) failures.push(`${kind} ${url}: HTTP ${response.status} ${body.toString("utf8").slice(0, 200)}`);
-      return { response, body, json: () => JSON.parse(body.toString("utf8")) };
-    } catch (error) {
-      samples.push({ kind, status: 0, ms: performance.now() - started });
-      const message = `${kind} ${url}: ${error?.name ?? "Error"}: ${error?.message ?? error}`;
-      failures.push(message);
-      throw new Error(message, { cause: error });
-    }
-  }
-  return { samples, failures, request };
-}
+/** A person's requests, recorded (tests/load/recorded-fetch.mjs). */
+const recorder = () => recordedFetch({ baseUrl: () => server.baseUrl, timeoutMs: REQUEST_TIMEOUT_MS });
 
 /** One tab following a prediction as the page does, until its image is known. */
 function followInTab(request, person, id, startAfterMs) {

@@ -13,6 +13,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { after, before, it } from "node:test";
 import { build, nextClientAddress, startServer } from "../e2e/support/server.mjs";
+import { recordedFetch } from "./recorded-fetch.mjs";
 
 const POLLERS = 50;
 const GENERATORS = 10;
@@ -29,8 +30,7 @@ const INPUT = { width: 512, height: 512, num_inference_steps: 20 };
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 let server;
-const samples = [];
-const failures = [];
+const { samples, failures, request: timed } = recordedFetch({ baseUrl: () => server.baseUrl, timeoutMs: 30_000 });
 
 before(async () => {
   if (!existsSync(path.resolve(".next/BUILD_ID"))) build();
@@ -49,25 +49,6 @@ before(async () => {
 after(async () => {
   await server?.stop();
 });
-
-/** fetch, timed and recorded by kind; a network error is recorded as status 0. */
-async function timed(kind, url, init = {}) {
-  const started = performance.now();
-  try {
-    const response = await fetch(new URL(url, server.baseUrl), { redirect: "manual", ...init, signal: AbortSignal.timeout(30_000) });
-    const body = Buffer.from(await response.arrayBuffer());
-    const ms = performance.now() - started;
-    samples.push({ kind, status: response.status, ms });
-    if (response.status >= 500 || response.status === 429) failures.push(`${kind} ${url}: HTTP ${response.status} ${body.toString("utf8").slice(0, 200)}`);
-    return { response, body, json: () => JSON.parse(body.toString("utf8")) };
-  } catch (error) {
-    samples.push({ kind, status: 0, ms: performance.now() - started });
-    // A timeout is a DOMException, which the test reporter prints as "{}": say what timed out.
-    const message = `${kind} ${url}: ${error?.name ?? "Error"}: ${error?.message ?? error}`;
-    failures.push(message);
-    throw new Error(message, { cause: error });
-  }
-}
 
 const decode = (text) =>
   text.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
