@@ -417,6 +417,43 @@ describe("images", () => {
   });
 });
 
+describe("input images", () => {
+  async function inputOf(user: User) {
+    const id = randomUUID();
+    await withIdentity(db, { kind: "user", user }, (tx) =>
+      tx.query("insert into public.input_images (id, user_id, storage_path, content_type) values ($1, $2, $3, 'image/png')", [
+        id, user.id, `${user.id}/inputs/${id}.png`,
+      ]),
+    );
+    return id;
+  }
+
+  it("shows a person only their own uploaded photos", async () => {
+    const aliceInput = await inputOf(alice);
+    const seen = await withIdentity(db, asBob, (tx) => tx.query<{ id: string }>("select id from public.input_images"));
+    expect(seen.rows.map((row) => row.id)).not.toContain(aliceInput);
+    const own = await withIdentity(db, asAlice, (tx) => tx.query<{ id: string }>("select id from public.input_images where id = $1", [aliceInput]));
+    expect(own.rows).toHaveLength(1);
+  });
+
+  it("refuses to record someone else's photo as used by one's own prediction", async () => {
+    const aliceInput = await inputOf(alice);
+    const bobPrediction = await createPrediction(bobRows, bob);
+    const attempt = withIdentity(db, asBob, (tx) =>
+      tx.query("insert into public.prediction_inputs (prediction_id, name, input_id, user_id) values ($1, 'image', $2, $3)", [
+        bobPrediction.id, aliceInput, bob.id,
+      ]),
+    );
+    await expect(attempt).rejects.toThrow(/row-level security/);
+    const bobInput = await inputOf(bob);
+    await withIdentity(db, asBob, (tx) =>
+      tx.query("insert into public.prediction_inputs (prediction_id, name, input_id, user_id) values ($1, 'image', $2, $3)", [
+        bobPrediction.id, bobInput, bob.id,
+      ]),
+    );
+  });
+});
+
 describe("statements that read nothing", () => {
   // An UPDATE or DELETE with no WHERE and no RETURNING reads no row, so
   // Postgres applies only that command's own policy, not the read policy:
@@ -454,6 +491,18 @@ describe("files", () => {
     expect(raw.rows).toEqual([]);
     const rows = await withIdentity(db, asAlice, (tx) => tx.query("select name from storage.objects where name = $1", [filePath]));
     expect(rows.rows).toHaveLength(1);
+  });
+
+  it("refuses a storage row in someone else's folder at the policy itself, not only in the file store", async () => {
+    // What storage-api does for an upload: insert the object's row as the caller.
+    const planted = withIdentity(db, asBob, (tx) =>
+      tx.query("insert into storage.objects (bucket_id, name, owner) values ('sdxl-images', $1, $2)", [`${alice.id}/planted-by-sql.png`, bob.id]),
+    );
+    await expect(planted).rejects.toThrow(/row-level security/);
+    const own = await withIdentity(db, asBob, (tx) =>
+      tx.query("insert into storage.objects (bucket_id, name, owner) values ('sdxl-images', $1, $2) returning name", [`${bob.id}/own-by-sql.png`, bob.id]),
+    );
+    expect(own.rows).toHaveLength(1);
   });
 
   it("does not let a user upload a new file into someone else's folder", async () => {
