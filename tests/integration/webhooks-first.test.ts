@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { handleReplicateWebhook, SeenWebhookIds } from "@/lib/predictions/replicate-webhook";
 import type { PredictionView } from "@/lib/predictions/types";
 import { MODEL_FIXTURES } from "@/tests/fixtures/replicate-models";
-import { newWebhookSecret } from "@/tests/fixtures/replicate-webhook";
+import { newWebhookSecret, signedWebhook } from "@/tests/fixtures/replicate-webhook";
 import { createReplicateApi, TEST_TOKEN, type ReplicateApi } from "@/tests/msw/replicate-handlers";
 import { passTime } from "@/tests/support/clock";
 import { testCookies } from "@/tests/support/cookie-jar";
@@ -118,6 +118,46 @@ describe("with webhooks, polls answer from the row", () => {
 
     expect(api.requestsTo("get")).toHaveLength(0);
     expect(api.requestsTo("delivery")).toHaveLength(1);
+  });
+
+  it("keeps the newest state whatever order deliveries arrive in, and a repeat changes nothing", async () => {
+    const { id } = await started();
+    // What Replicate sent at each moment, delivered late and out of order, as retries can be.
+    const snapshot = () => structuredClone(api.predictions.get(id)!);
+    const deliver = (body: unknown) =>
+      handleReplicateWebhook(signedWebhook({ body, secret }), {
+        secrets: [secret],
+        model: app.context.model,
+        backend: app.context.serviceBackend(),
+        maxBytes: app.context.env.limits.maxOutputBytes,
+        seen: new SeenWebhookIds(),
+      });
+    const atStart = snapshot();
+    api.setProgress(id, 0.3);
+    const early = snapshot();
+    api.setProgress(id, 0.7);
+    const later = snapshot();
+
+    expect((await deliver(later)).status).toBe(200);
+    expect((await deliver(early)).status).toBe(200);
+    expect((await deliver(atStart)).status).toBe(200);
+    expect((await row(id))?.prediction).toMatchObject({ status: "processing", progress: 0.7 });
+
+    api.finish(id);
+    const completed = snapshot();
+    expect((await deliver(completed)).status).toBe(200);
+    const saved = await row(id);
+    expect(saved?.prediction.status).toBe("succeeded");
+    expect(saved?.images).toHaveLength(1);
+
+    // After the end, nothing moves it: not a late progress report, not a
+    // contradicting final status, not the same completed delivery again.
+    await deliver(later);
+    await deliver({ ...completed, status: "failed", error: "a late, contradicting report", output: null });
+    await deliver(completed);
+    const after = await row(id);
+    expect(after?.prediction).toMatchObject({ status: "succeeded", error: null, progress: 1 });
+    expect(after?.images.map((image) => image.id)).toEqual(saved?.images.map((image) => image.id));
   });
 
   it("reads Replicate only when the row has heard nothing for a while (a lost webhook), and then once", async () => {
