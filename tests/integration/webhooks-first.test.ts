@@ -1,7 +1,8 @@
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { observationOf } from "@/lib/predictions/observation";
 import { handleReplicateWebhook, SeenWebhookIds } from "@/lib/predictions/replicate-webhook";
-import type { PredictionView } from "@/lib/predictions/types";
+import type { ModelPrediction, PredictionView } from "@/lib/predictions/types";
 import { MODEL_FIXTURES } from "@/tests/fixtures/replicate-models";
 import { newWebhookSecret, signedWebhook } from "@/tests/fixtures/replicate-webhook";
 import { createReplicateApi, TEST_TOKEN, type ReplicateApi } from "@/tests/msw/replicate-handlers";
@@ -158,6 +159,14 @@ describe("with webhooks, polls answer from the row", () => {
     const after = await row(id);
     expect(after?.prediction).toMatchObject({ status: "succeeded", error: null, progress: 1 });
     expect(after?.images.map((image) => image.id)).toEqual(saved?.images.map((image) => image.id));
+
+    // Two deliveries can both find the row unfinished and race to record; the
+    // store's own condition keeps the first final status (the rows themselves,
+    // not only the handler's early check).
+    const now = Date.now();
+    const contradicting = observationOf({ ...completed, status: "failed", error: "lost the race", output: null } as unknown as ModelPrediction, { now, nextReadAt: now });
+    expect(await app.context.serviceBackend().rows.recordObservation({ id, userId: alice.user.id, observation: contradicting })).toBe(false);
+    expect((await row(id))?.prediction).toMatchObject({ status: "succeeded", error: null });
   });
 
   it("reads Replicate only when the row has heard nothing for a while (a lost webhook), and then once", async () => {
