@@ -104,6 +104,23 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
     expect(await countPredictions(app, session.user.id)).toBe(2);
   });
 
+  it("holds the per-minute limit for simultaneous creates too", async () => {
+    const session = await app.signUp("per-minute-burst@example.com");
+    app.actAs(session);
+    const model = await app.context.catalog.resolve();
+    const backend = app.context.backendFor(session.user);
+    // Room for many running at once, three a minute: the minute's limit is the one that binds.
+    const limits = { concurrent: 50, createsPerMinute: 3 };
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () => createPrediction({ user: session.user, backend, engine: app.context.model, model, input: { prompt: "burst" }, limits })),
+    );
+    expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(3);
+    for (const result of results) {
+      if (result.status === "rejected") expect(result.reason).toMatchObject({ code: "rate_limited", message: "You can start 3 images a minute. Try again shortly." });
+    }
+    expect(await countPredictions(app, session.user.id)).toBe(3);
+  });
+
   it("counts a reservation left by a crashed server until it expires, then lets the person start again", async () => {
     const session = await app.signUp("crashed-server@example.com");
     app.actAs(session);
