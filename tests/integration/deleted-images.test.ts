@@ -82,7 +82,14 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
   it("stays deleted when the page's server action saves again", async () => {
     const { id, images } = await generated();
     await deleted(images[0].id);
-    expect(await saveGeneratedImage(id)).toEqual({ ok: true, images: [] });
+    // Not even downloaded again only to be refused: the save skips it up front.
+    const downloads = vi.spyOn(app.context.model, "openOutput");
+    try {
+      expect(await saveGeneratedImage(id)).toEqual({ ok: true, images: [] });
+      expect(downloads).not.toHaveBeenCalled();
+    } finally {
+      downloads.mockRestore();
+    }
     await expectGone(id);
   });
 
