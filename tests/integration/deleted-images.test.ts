@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { AppError } from "@/lib/errors";
 import { DeletedOutputError } from "@/lib/predictions/deleted-outputs";
 import { reconcileUnsavedImages } from "@/lib/predictions/reconcile";
 import { handleReplicateWebhook, SeenWebhookIds } from "@/lib/predictions/replicate-webhook";
@@ -82,15 +83,36 @@ describe.each(backends)("on the $name backend", ({ name, start }) => {
   it("stays deleted when the page's server action saves again", async () => {
     const { id, images } = await generated();
     await deleted(images[0].id);
-    // Not even downloaded again only to be refused: the save skips it up front.
+    expect(await saveGeneratedImage(id)).toEqual({ ok: true, images: [] });
+    await expectGone(id);
+  });
+
+  it("saves a missing image without downloading the deleted one beside it again", async () => {
+    // Output 1 fails to download at first, so only output 0 is saved; the person deletes it.
+    const original = app.context.model.openOutput.bind(app.context.model);
     const downloads = vi.spyOn(app.context.model, "openOutput");
+    let failSecond = true;
+    downloads.mockImplementation(async (prediction, index) => {
+      if (index === 1 && failSecond) throw new AppError("upstream_unavailable", "The image download was interrupted.");
+      return original(prediction, index);
+    });
     try {
-      expect(await saveGeneratedImage(id)).toEqual({ ok: true, images: [] });
-      expect(downloads).not.toHaveBeenCalled();
+      const response = await POST(jsonRequest("/api/replicate", { input: { prompt: "two boats", num_outputs: 2 } }), params({}));
+      const { id } = (await response.json()) as PredictionView;
+      let view = await pollView(id);
+      for (let i = 0; i < 20 && view.images.length < 1; i++) view = await pollView(id);
+      expect(view.images.map((image) => image.index)).toEqual([0]);
+      await deleted(view.images[0].id);
+
+      failSecond = false;
+      downloads.mockClear();
+      const saved = await saveGeneratedImage(id);
+      expect(saved.ok && saved.images.map((image) => image.index)).toEqual([1]);
+      expect(downloads.mock.calls.map(([, index]) => index)).toEqual([1]);
+      expect((await rowsOf(id)).map((row) => row.output_index)).toEqual([1]);
     } finally {
       downloads.mockRestore();
     }
-    await expectGone(id);
   });
 
   it("stays deleted when Replicate redelivers the completed webhook", async () => {
