@@ -12,6 +12,18 @@ import { isFinalStatus, type PredictionView } from "@/lib/predictions/types";
 
 export type CreateLimits = { createsPerMinute: number; concurrent: number };
 
+export type CreatePredictionArgs = {
+  user: SessionUser;
+  backend: Backend;
+  engine: ImageModel;
+  model: RunnableModel;
+  input: Record<string, unknown>;
+  limits: CreateLimits;
+  webhookUrl?: string;
+  /** Where `input:<id>` references are looked up; without it, an input naming one is refused. */
+  inputs?: { backend: InputBackend; limits: InputLimits };
+};
+
 /**
  * Checks the input against the model's own schema (422 with field errors, before
  * any model call), reserves a place within the person's limits (atomically in
@@ -28,17 +40,7 @@ export async function createPrediction({
   limits,
   webhookUrl,
   inputs,
-}: {
-  user: SessionUser;
-  backend: Backend;
-  engine: ImageModel;
-  model: RunnableModel;
-  input: Record<string, unknown>;
-  limits: CreateLimits;
-  webhookUrl?: string;
-  /** Where `input:<id>` references are looked up; without it, an input naming one is refused. */
-  inputs?: { backend: InputBackend; limits: InputLimits };
-}): Promise<PredictionView> {
+}: CreatePredictionArgs): Promise<PredictionView> {
   const checked = model.validate(input);
   if (!checked.ok) {
     throw new AppError("invalid_input", `These settings are not valid for ${model.displayName}.`, { fields: checked.fields });
@@ -53,6 +55,7 @@ export async function createPrediction({
   }
 }
 
+/** Starts the run with the checked input and writes its row; the place is already held. */
 async function startAndRecord({
   user,
   backend,
@@ -61,15 +64,7 @@ async function startAndRecord({
   checked,
   webhookUrl,
   inputs,
-}: {
-  user: SessionUser;
-  backend: Backend;
-  engine: ImageModel;
-  model: RunnableModel;
-  checked: InputValues;
-  webhookUrl?: string;
-  inputs?: { backend: InputBackend; limits: InputLimits };
-}): Promise<PredictionView> {
+}: Omit<CreatePredictionArgs, "input" | "limits"> & { checked: InputValues }): Promise<PredictionView> {
   // Image inputs go to the model as its own file references; the row keeps the `input:<id>` references.
   const { sent, used } = await resolveInputs({ user, inputs: inputs?.backend, engine, input: checked, limits: inputs?.limits });
   // Create is not idempotent and costs money: it is never retried here.

@@ -115,6 +115,16 @@ async function imageOf(id: string) {
   return (await auditStorage(app.dataDir)).images.find((image) => image.prediction_id === id) ?? null;
 }
 
+/** Polls again each time `waitSeconds` have passed (at most four times) until the image is saved. */
+async function expectSavedAfterWaits(id: string, waitSeconds: number) {
+  let body = { images: [] as unknown[] };
+  for (let i = 0; i < 4 && !body.images?.length; i++) {
+    passTime(waitSeconds * 1000);
+    body = await (await pollId(id)).json();
+  }
+  expect(body).toMatchObject({ id, status: "succeeded", error: null, images: [expect.objectContaining({ url: expect.stringContaining(id) })] });
+}
+
 /** Wraps the stores every request and job gets, to inject one failure. */
 function injectInto(change: (backend: Backend) => Backend) {
   context.backendFor = (user: SessionUser) => change(original.backendFor(user));
@@ -239,13 +249,7 @@ describe("Replicate failing on read", () => {
 
     // Nobody reads the prediction again before Replicate's Retry-After has passed.
     const waitSeconds = Number(failed.headers.get("retry-after"));
-    passTime(waitSeconds * 1000);
-    let body = await (await pollId(id)).json();
-    for (let i = 0; i < 3 && !body.images?.length; i++) {
-      passTime(waitSeconds * 1000);
-      body = await (await pollId(id)).json();
-    }
-    expect(body).toMatchObject({ id, status: "succeeded", error: null, images: [expect.objectContaining({ url: expect.stringContaining(id) })] });
+    await expectSavedAfterWaits(id, waitSeconds);
   });
 
   it("Replicate 429 on every retry: the poll answers 200 from the row (no 429 reaches the person), and a later poll carries on to the saved image", async () => {
@@ -260,13 +264,7 @@ describe("Replicate failing on read", () => {
     expect(view.pollAfterMs).toBeGreaterThanOrEqual(1_000);
 
     const waitSeconds = Math.ceil(view.pollAfterMs / 1000);
-    passTime(waitSeconds * 1000);
-    let body = await (await pollId(id)).json();
-    for (let i = 0; i < 3 && !body.images?.length; i++) {
-      passTime(waitSeconds * 1000);
-      body = await (await pollId(id)).json();
-    }
-    expect(body).toMatchObject({ id, status: "succeeded", error: null, images: [expect.objectContaining({ url: expect.stringContaining(id) })] });
+    await expectSavedAfterWaits(id, waitSeconds);
   });
 
   it("one Replicate 500 is retried inside the same poll, unseen", async () => {
