@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { redirect } from "next/navigation";
 import { Brand } from "@/components/brand";
 import { buttonClasses } from "@/components/ui/button";
@@ -24,12 +24,12 @@ export default async function HomePage() {
         </p>
       </div>
       <div className="flex flex-wrap gap-3">
-        <Link href="/signup" className={buttonClasses()}>
+        <AppLink href="/signup" className={buttonClasses()}>
           Create an account
-        </Link>
-        <Link href="/login" className={buttonClasses({ variant: "secondary" })}>
+        </AppLink>
+        <AppLink href="/login" className={buttonClasses({ variant: "secondary" })}>
           Sign in
-        </Link>
+        </AppLink>
       </div>
       <ul className="grid gap-6 border-t pt-8 sm:grid-cols-3">
         {FEATURES.map((feature) => (

@@ -39,9 +39,9 @@ export async function jsBytesFor(browser, baseUrl, cookies, pathname, { status =
       transferBytes: finished.reduce((sum, script) => sum + script.bytes, 0),
       bodyBytes: finished.reduce((sum, script) => sum + script.bytes - script.headerBytes, 0),
       encodings: [...new Set(finished.map((script) => script.encoding))],
-      largest: finished
+      // Every script, largest first: comparing two pages' lists shows which files one adds.
+      scripts: finished
         .sort((a, b) => b.bytes - a.bytes)
-        .slice(0, 3)
         .map((script) => ({ file: new URL(script.url).pathname.split("/").pop(), bytes: script.bytes })),
     };
   } finally {

@@ -41,8 +41,10 @@ const LOAD_MS = 5000;
 const ROUNDS = 3;
 const ROUND_MS = 2500;
 const MAX_REQUESTS = 20_000;
-const JS_BUDGET = 110_000;
-// Issue 12: the generate page may cost at most this much more than the floor (a 404 page).
+// Issue 12 re-based page JavaScript on the framework: the floor (a 404 page:
+// React, Next's runtime, the root layout) is reported, and the generate page may
+// cost at most this much more than it. (The absolute 110 kB budget it replaced
+// was below the floor itself.)
 const GENERATE_ABOVE_FLOOR_TARGET = 10_000;
 const POLL_RATIO_TARGET = 0.5;
 const SAVE_RATIO_TARGET = 1.5;
@@ -232,6 +234,13 @@ async function upstreamReadFigures() {
 const atLeast = (ratio) => (Math.floor(ratio * 100) / 100).toFixed(2);
 const atMost = (ratio) => (Math.ceil(ratio * 100) / 100).toFixed(2);
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
+
+/** The scripts a page loads that the floor does not, with their bytes on the wire (headers included). */
+function filesBeyond(page, floor) {
+  const floorFiles = new Set(floor.scripts.map((script) => script.file));
+  const extra = page.scripts.filter((script) => !floorFiles.has(script.file));
+  return extra.length === 0 ? "none" : extra.map((script) => `${script.file} ${kb(script.bytes)}`).join(", ");
+}
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const ms = (value) => `${value.toFixed(1)} ms`;
 
@@ -252,28 +261,26 @@ function rows({ local, save, status, upstream }) {
   });
   const statusBudget = STATUS_DURATION_MS / 1000 + 2;
   return [
-    ...local.js.map((page) => ({
-      figure: `JavaScript, ${page.pathname}`,
-      measured: `${kb(page.transferBytes)} in ${page.files} files`,
-      target: `≤ ${kb(JS_BUDGET)}`,
-      met: page.transferBytes <= JS_BUDGET,
-      notes: `${kb(page.transferBytes - local.jsFloor.transferBytes)} above the floor; ${page.encodings.join(", ")}; bodies ${kb(page.bodyBytes)}; largest ${page.largest.map((file) => `${file.file} ${kb(file.bytes)}`).join(", ")}`,
-    })),
-    ...local.js
-      .filter((page) => page.pathname === "/dashboard/generate")
-      .map((page) => ({
+    ...local.js.map((page) => {
+      const above = page.transferBytes - local.jsFloor.transferBytes;
+      const generate = page.pathname === "/dashboard/generate";
+      return {
         figure: `JavaScript above the floor, ${page.pathname}`,
-        measured: kb(page.transferBytes - local.jsFloor.transferBytes),
-        target: `≤ ${kb(GENERATE_ABOVE_FLOOR_TARGET)}`,
-        met: page.transferBytes - local.jsFloor.transferBytes <= GENERATE_ABOVE_FLOOR_TARGET,
-        notes: "the page's own cost: its transfer minus the 404 page's, both measured the same way",
-      })),
+        measured: `${kb(above)} (${kb(page.transferBytes)} in ${page.files} files)`,
+        target: generate ? `≤ ${kb(GENERATE_ABOVE_FLOOR_TARGET)}` : "reported",
+        met: generate ? above <= GENERATE_ABOVE_FLOOR_TARGET : null,
+        notes: `the page's own cost: its transfer minus the 404 page's, both measured the same way; files beyond the floor's: ${filesBeyond(page, local.jsFloor)}; ${page.encodings.join(", ")}; bodies ${kb(page.bodyBytes)}`,
+      };
+    }),
     {
       figure: "JavaScript floor: a 404 page",
       measured: `${kb(local.jsFloor.transferBytes)} in ${local.jsFloor.files} files`,
       target: "reported",
       met: null,
-      notes: `React, Next's runtime and the root layout, which every page pays; largest ${local.jsFloor.largest.map((file) => `${file.file} ${kb(file.bytes)}`).join(", ")}`,
+      notes: `React, Next's runtime and the root layout, which every page pays; largest ${local.jsFloor.scripts
+        .slice(0, 3)
+        .map((file) => `${file.file} ${kb(file.bytes)}`)
+        .join(", ")}`,
     },
     {
       figure: "GET /api/health (baseline)",

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 
@@ -8,8 +8,8 @@ import type { ReactNode } from "react";
 export function NavLink({ href, className, children }: { href: string; className?: string; children: ReactNode }) {
   const current = usePathname() === href;
   return (
-    <Link href={href} aria-current={current ? "page" : undefined} className={className}>
+    <AppLink href={href} aria-current={current ? "page" : undefined} className={className}>
       {children}
-    </Link>
+    </AppLink>
   );
 }

@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { Brand } from "@/components/brand";
 import { NavLink } from "@/components/nav-link";
 import { Button, buttonClasses } from "@/components/ui/button";
@@ -57,9 +57,9 @@ export function SiteHeader({ email, signOut }: SiteHeaderProps) {
               </form>
             </>
           ) : (
-            <Link href="/login" className={buttonClasses({ variant: "secondary", size: "sm" })}>
+            <AppLink href="/login" className={buttonClasses({ variant: "secondary", size: "sm" })}>
               Sign in
-            </Link>
+            </AppLink>
           )}
         </div>
       </div>

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { redirect } from "next/navigation";
 import { EmptyGallery } from "@/components/gallery/empty-gallery";
 import { GalleryGrid } from "@/components/gallery/gallery-grid";
@@ -48,16 +48,16 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
           </h1>
           {cursor ? (
             <p className="text-sm">
-              <Link href="/dashboard" className="font-medium text-accent underline underline-offset-4">
+              <AppLink href="/dashboard" className="font-medium text-accent underline underline-offset-4">
                 ← Back to the newest
-              </Link>
+              </AppLink>
             </p>
           ) : null}
         </div>
         {images.length > 0 || cursor ? (
-          <Link href="/dashboard/generate" className={buttonClasses()}>
+          <AppLink href="/dashboard/generate" className={buttonClasses()}>
             Generate an image
-          </Link>
+          </AppLink>
         ) : null}
       </div>
       {images.length === 0 && !cursor ? (
@@ -67,9 +67,9 @@ export default async function GalleryPage({ searchParams }: { searchParams: Prom
       )}
       {olderHref ? (
         <nav aria-label="Gallery pages" className="flex justify-center">
-          <Link href={olderHref} className={buttonClasses({ variant: "secondary" })}>
+          <AppLink href={olderHref} className={buttonClasses({ variant: "secondary" })}>
             Older images →
-          </Link>
+          </AppLink>
         </nav>
       ) : null}
     </section>

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { useActionState, useEffect, useId, useRef } from "react";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -105,16 +105,16 @@ export function AuthForm({ mode, action, next }: AuthFormProps) {
 
       {mode === "sign-in" ? (
         <p className="text-center text-sm">
-          <Link href="/forgot-password" className="font-medium text-foreground underline underline-offset-4 hover:text-accent">
+          <AppLink href="/forgot-password" className="font-medium text-foreground underline underline-offset-4 hover:text-accent">
             Forgot password?
-          </Link>
+          </AppLink>
         </p>
       ) : null}
       <p className="text-center text-sm text-muted">
         {copy.switchPrompt}{" "}
-        <Link href={switchHref} className="font-medium text-foreground underline underline-offset-4 hover:text-accent">
+        <AppLink href={switchHref} className="font-medium text-foreground underline underline-offset-4 hover:text-accent">
           {copy.switchLabel}
-        </Link>
+        </AppLink>
       </p>
     </div>
   );

@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { buttonClasses } from "@/components/ui/button";
 
 /** What the gallery shows before the first image. No hooks, so server pages can render it directly. */
@@ -16,9 +16,9 @@ export function EmptyGallery() {
         <h2 className="text-base font-semibold">No images yet</h2>
         <p className="max-w-sm text-sm text-muted">Everything you generate is saved here, newest first.</p>
       </div>
-      <Link href="/dashboard/generate" className={buttonClasses()}>
+      <AppLink href="/dashboard/generate" className={buttonClasses()}>
         Generate your first image
-      </Link>
+      </AppLink>
     </div>
   );
 }

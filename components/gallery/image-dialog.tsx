@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { tileSources } from "@/components/gallery/image-urls";
 import { Button, buttonClasses } from "@/components/ui/button";
@@ -152,12 +152,12 @@ function ImageDetails({
               <DownloadIcon />
               Download
             </a>
-            <Link href={`/dashboard/generate?from=${encodeURIComponent(image.id)}`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
+            <AppLink href={`/dashboard/generate?from=${encodeURIComponent(image.id)}`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
               Use these settings again
-            </Link>
-            <Link href={`/dashboard/generate?input=${encodeURIComponent(image.id)}`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
+            </AppLink>
+            <AppLink href={`/dashboard/generate?input=${encodeURIComponent(image.id)}`} className={buttonClasses({ variant: "secondary", size: "sm" })}>
               Use as input
-            </Link>
+            </AppLink>
             {/* Same element in both steps, so keyboard focus stays on it between the two presses. */}
             <Button
               size="sm"

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { isModelUnavailable, type RequestFailure } from "@/components/generate/api-client";
 import type { FormErrors } from "@/components/generate/form-state";
 import { Notice } from "@/components/ui/notice";
@@ -62,12 +62,12 @@ export function FormProblemNotice({ problem, fieldId, fieldLabel, returnTo }: Fo
   if (failure.status === 401) {
     return (
       <Notice ref={ref} tabIndex={-1} role="alert" tone="error" title="Your session has expired. Sign in again.">
-        <Link
+        <AppLink
           href={`/login?next=${encodeURIComponent(returnTo)}`}
           className="font-medium text-accent underline underline-offset-2"
         >
           Sign in
-        </Link>
+        </AppLink>
       </Notice>
     );
   }

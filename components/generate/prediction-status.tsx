@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { useId } from "react";
 import { ElapsedTime } from "@/components/generate/elapsed-time";
 import {
@@ -110,9 +110,9 @@ export function PredictionStatus({ state, prompt, placeholderRatio, onGenerateAn
       {stage === "done" ? (
         <div className="flex flex-wrap gap-2">
           <Button onClick={onGenerateAnother}>Generate another</Button>
-          <Link href="/dashboard" className={buttonClasses({ variant: "secondary" })}>
+          <AppLink href="/dashboard" className={buttonClasses({ variant: "secondary" })}>
             View in gallery
-          </Link>
+          </AppLink>
         </div>
       ) : null}
     </section>
@@ -208,9 +208,9 @@ function PollFailureNotice({ failure }: { failure: NonNullable<PredictionState["
   if (failure.status === 401) {
     return (
       <FocusedNotice tone="error" title="Your session has expired. Sign in again.">
-        <Link href="/login?next=/dashboard/generate" className="font-medium text-accent underline underline-offset-2">
+        <AppLink href="/login?next=/dashboard/generate" className="font-medium text-accent underline underline-offset-2">
           Sign in
-        </Link>
+        </AppLink>
         <span> Anything that finishes is still saved to your gallery.</span>
       </FocusedNotice>
     );

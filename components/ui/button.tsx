@@ -23,7 +23,7 @@ const sizes: Record<ButtonSize, string> = {
   md: "h-10 px-4 text-sm",
 };
 
-/** The button look, for links that should read as actions (`<Link className={buttonClasses()}>`). */
+/** The button look, for links that should read as actions (`<AppLink className={buttonClasses()}>`). */
 export function buttonClasses({
   variant = "primary",
   size = "md",

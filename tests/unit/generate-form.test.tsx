@@ -10,6 +10,10 @@ import { readModelInputs } from "@/lib/models/cog-schema";
 import type { ModelOption } from "@/lib/models/input-fields";
 import type { ImageView, PredictionView, SaveImageResult } from "@/lib/predictions/types";
 
+// The notices' links (sign in again, the gallery) move through the App Router (components/ui/app-link.tsx).
+const router = vi.hoisted(() => ({ push: vi.fn() }));
+vi.mock("next/navigation", () => ({ useRouter: () => router }));
+
 const PROMPT = "A red fox asleep in fresh snow";
 const POLL_MS = 50;
 

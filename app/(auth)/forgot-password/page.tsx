@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { connection } from "next/server";
 import { ForgotPasswordForm } from "@/components/auth/forgot-password-form";
 import { Brand } from "@/components/brand";
@@ -25,9 +25,9 @@ export default async function ForgotPasswordPage() {
       </div>
       <ForgotPasswordForm action={requestPasswordReset} />
       <p className="text-center text-sm text-muted">
-        <Link href="/login" className="font-medium text-foreground underline underline-offset-4 hover:text-accent">
+        <AppLink href="/login" className="font-medium text-foreground underline underline-offset-4 hover:text-accent">
           Back to sign in
-        </Link>
+        </AppLink>
       </p>
     </main>
   );

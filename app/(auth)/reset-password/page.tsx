@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { AppLink } from "@/components/ui/app-link";
 import { NewPasswordForm } from "@/components/auth/new-password-form";
 import { Brand } from "@/components/brand";
 import { getServerEnv } from "@/lib/env";
@@ -26,9 +26,9 @@ export default async function ResetPasswordPage({ searchParams }: { searchParams
       ) : (
         <p className="text-sm">
           This link has expired or was already used.{" "}
-          <Link href="/forgot-password" className="font-medium underline underline-offset-4 hover:text-accent">
+          <AppLink href="/forgot-password" className="font-medium underline underline-offset-4 hover:text-accent">
             Ask for a new one
-          </Link>
+          </AppLink>
           .
         </p>
       )}
