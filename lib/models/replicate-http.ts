@@ -155,6 +155,45 @@ export async function withReadRetries<T>(
   }
 }
 
+/** How long and how often a create may wait out Replicate's throttling before the person hears of it. */
+export type ThrottlePolicy = {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  /** A 429 that asks for a longer wait than this goes back to the person with its Retry-After. */
+  maxWaitMs: number;
+  /** No wait is begun that would end after this. */
+  budgetMs: number;
+};
+
+export const DEFAULT_CREATE_THROTTLE: ThrottlePolicy = { attempts: 3, maxWaitMs: 3_000, budgetMs: 6_000 };
+
+/**
+ * Runs a create again only after a 429 that says how long to wait, when that
+ * wait is short. A throttled request is refused before anything starts, so
+ * nothing runs or is billed twice; every other failure (a timeout or a 5xx,
+ * after which the run may have started) is thrown at once, as before. This
+ * keeps a launch's short bursts past Replicate's 600 creates a minute from
+ * reaching people as errors.
+ */
+export async function withThrottleRetries<T>(
+  run: () => Promise<T>,
+  policy: ThrottlePolicy = DEFAULT_CREATE_THROTTLE,
+  sleep: (ms: number) => Promise<void> = wait,
+): Promise<T> {
+  const deadline = Date.now() + policy.budgetMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const failure = upstreamFailureOf(error);
+      const seconds = failure?.status === 429 ? retryAfterSeconds(failure) : undefined;
+      const delay = seconds === undefined ? null : seconds * 1000;
+      if (delay === null || delay > policy.maxWaitMs || attempt >= policy.attempts || Date.now() + delay >= deadline) throw error;
+      await sleep(delay);
+    }
+  }
+}
+
 function retryDelayMs(error: unknown, attempt: number, policy: RetryPolicy): number | null {
   const backoff = policy.baseDelayMs * 2 ** (attempt - 1) + Math.random() * policy.baseDelayMs;
   const failure = upstreamFailureOf(error);

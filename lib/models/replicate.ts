@@ -8,7 +8,16 @@ import type { InputValues } from "@/lib/models/input-fields";
 import { formatModelRef, type ModelRef } from "@/lib/models/model-ref";
 import { allowedOutputUrl } from "@/lib/models/output-hosts";
 import { modelConfigurationError, toReplicateAppError, type ReplicateOperation } from "@/lib/models/replicate-errors";
-import { createReplicateFetch, DEFAULT_READ_RETRY, isTimeout, withReadRetries, type RetryPolicy } from "@/lib/models/replicate-http";
+import {
+  createReplicateFetch,
+  DEFAULT_CREATE_THROTTLE,
+  DEFAULT_READ_RETRY,
+  isTimeout,
+  withReadRetries,
+  withThrottleRetries,
+  type RetryPolicy,
+  type ThrottlePolicy,
+} from "@/lib/models/replicate-http";
 import { toModelPrediction } from "@/lib/models/replicate-prediction";
 import { PREDICTION_ID_PATTERN } from "@/lib/predictions/prediction-id";
 import type { ModelPrediction } from "@/lib/predictions/types";
@@ -18,8 +27,10 @@ export type ReplicateConfig = Extract<ModelConfig, { kind: "replicate" }>;
 export type ReplicateModelOptions = {
   /** Defaults to the global fetch, looked up at call time (so msw can intercept it in tests). */
   fetch?: typeof fetch;
-  /** Retry policy for reads (get, cancel, describe); create is never retried. */
+  /** Retry policy for reads (get, cancel, describe). */
   retry?: Partial<RetryPolicy>;
+  /** When a create waits out a short 429; it is never re-sent after any other failure. */
+  createThrottle?: Partial<ThrottlePolicy>;
   sleep?: (ms: number) => Promise<void>;
   createTimeoutMs?: number;
   downloadTimeoutMs?: number;
@@ -37,6 +48,7 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
     useFileOutput: false,
   });
   const retry: RetryPolicy = { ...DEFAULT_READ_RETRY, ...options.retry };
+  const createThrottle: ThrottlePolicy = { ...DEFAULT_CREATE_THROTTLE, ...options.createThrottle };
   const createTimeoutMs = options.createTimeoutMs ?? 30_000;
   const downloadTimeoutMs = options.downloadTimeoutMs ?? 60_000;
 
@@ -104,9 +116,10 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
       // start, then logs (at most about twice a second) and completed: the row follows the run without reads.
       const webhook = webhookUrl ? { webhook: webhookUrl, webhook_events_filter: ["start" as const, "logs" as const, "completed" as const] } : {};
       const label = targetLabel(target);
-      // Exactly one request: create is not idempotent, and a create that timed
-      // out may still have started (and be billed), so it is never re-sent.
-      const json = await runWithin(createTimeoutMs, (signal) => {
+      // Create is not idempotent, and a create that timed out or failed may
+      // still have started (and be billed), so it is never re-sent, except
+      // after a short 429, which Replicate answers before starting anything.
+      const send = () => runWithin(createTimeoutMs, (signal) => {
         switch (target.kind) {
           case "version":
             return client.predictions.create({ version: target.version, input, ...webhook, signal });
@@ -117,7 +130,8 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
           case "local":
             throw new AppError("model_unavailable", "Replicate does not run the local preview model.");
         }
-      }).catch(fail("create", label));
+      });
+      const json = await withThrottleRetries(send, createThrottle, options.sleep).catch(fail("create", label));
       return toModelPrediction(json);
     },
 
@@ -127,7 +141,7 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
     // a signed Storage URL because it works whatever the backend (local disk is
     // not reachable from Replicate), sends Replicate no URL that anyone holding
     // it could open, and keeps the app's storage out of Replicate's logs. Sent
-    // once, never retried: the create after it is not either.
+    // once, never retried.
     async uploadInputFile({ bytes, contentType, filename }) {
       const file = new File([bytes.slice()], filename, { type: contentType });
       const json = (await runWithin(createTimeoutMs, (signal) => client.files.create(file, {}, { signal })).catch(fail("create", "the Files API"))) as {

@@ -67,7 +67,7 @@ async function startAndRecord({
 }: Omit<CreatePredictionArgs, "input" | "limits"> & { checked: InputValues }): Promise<PredictionView> {
   // Image inputs go to the model as its own file references; the row keeps the `input:<id>` references.
   const { sent, used } = await resolveInputs({ user, inputs: inputs?.backend, engine, input: checked, limits: inputs?.limits });
-  // Create is not idempotent and costs money: it is never retried here.
+  // Create is not idempotent and costs money: it is never retried here (the engine waits out only a short 429).
   const prediction = await engine.create({ target: model.target, input: sent, webhookUrl });
   // The model reports the seed it used in its input (the local model) or, later, in its logs.
   const seed = [checked[SEED_INPUT], prediction.input[SEED_INPUT]].find((value): value is number => typeof value === "number") ?? null;

@@ -213,7 +213,8 @@ describe("Replicate failing on create", () => {
     expect(response.headers.get("retry-after")).toBe(retryAfter);
     await expectJsonError(response, status, code);
     expect(await rowCount()).toBe(rows);
-    // Create is not idempotent: one request, never a blind retry that could bill twice.
+    // Create is not idempotent: one request, never a blind retry that could bill twice. (Only a
+    // 429 asking for a wait of a few seconds is waited out: tests/unit/replicate-model.test.ts.)
     expect(api.requestsTo("create").length).toBe(creates + 1);
 
     // The next try goes through.

@@ -159,11 +159,37 @@ describe("create", () => {
     [500, "upstream_unavailable", 503],
     [429, "rate_limited", 429],
     ["network", "upstream_unavailable", 503],
-  ] as const)("is never retried: one request on %s", async (failure, code, status) => {
+  ] as const)("is not re-sent after %s (a 429 with a long wait included): one request", async (failure, code, status) => {
     api.failNext("create", failure, 6);
     const error = await caught(model().create(run()));
     expect(api.requests).toHaveLength(1);
     expect(error).toMatchObject({ code, status });
+  });
+
+  // Replicate refuses a throttled request before starting anything, so waiting it out bills nothing twice.
+  const shortThrottle = { status: 429, headers: { "retry-after": "1" }, body: { detail: "Request was throttled. Your rate limit resets in ~1s." } };
+
+  it("waits out a short 429 and sends the create again, so a burst does not reach the person", async () => {
+    api.failNext("create", shortThrottle);
+    const created = await model().create(run());
+    expect(api.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
+    expect(sleeps).toEqual([1000]);
+    expect(created.status).toBe("starting");
+  });
+
+  it("gives the person the 429 once the create has waited as often as it may", async () => {
+    api.failNext("create", shortThrottle, 6);
+    const error = await caught(model().create(run()));
+    expect(api.requests).toHaveLength(3);
+    expect(sleeps).toEqual([1000, 1000]);
+    expect(error).toMatchObject({ code: "rate_limited", status: 429, retryAfter: 1 });
+  });
+
+  it("does not guess at a 429 that says nothing of how long to wait", async () => {
+    api.failNext("create", { status: 429, body: { detail: "Request was throttled." } });
+    const error = await caught(model().create(run()));
+    expect(api.requests).toHaveLength(1);
+    expect(error).toMatchObject({ code: "rate_limited", status: 429 });
   });
 
   it("gives up with a readable 503 when Replicate does not answer in time", async () => {
