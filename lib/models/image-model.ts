@@ -24,6 +24,16 @@ export type ModelDescription = {
 };
 
 /** What a create runs: a pinned version, an official model by name, or a deployment. */
+export type ReadOptions = {
+  /**
+   * false: a 429 comes back at once instead of being waited out inside the
+   * call. A poll reads for everyone following the prediction; it records the
+   * wait on the row and answers from it, rather than holding every waiting
+   * request (and its read claim) for seconds. Default true.
+   */
+  waitOutThrottle?: boolean;
+};
+
 export type RunTarget =
   | { kind: "version"; version: string }
   | { kind: "model"; owner: string; name: string }
@@ -50,7 +60,7 @@ export interface ImageModel {
    */
   uploadInputFile(file: InputFile): Promise<string>;
   create(args: { target: RunTarget; input: InputValues; webhookUrl?: string }): Promise<ModelPrediction>;
-  get(id: string): Promise<ModelPrediction>;
+  get(id: string, options?: ReadOptions): Promise<ModelPrediction>;
   cancel(id: string): Promise<ModelPrediction>;
   /**
    * Opens output `index` of a succeeded prediction. Implementations read only

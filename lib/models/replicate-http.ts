@@ -125,9 +125,11 @@ export type RetryPolicy = {
   /** Nothing is started, and no wait begun, that would end after this. */
   budgetMs: number;
   attemptTimeoutMs: number;
+  /** false: a 429 is thrown at once (see ReadOptions in lib/models/image-model.ts). */
+  waitOutThrottle: boolean;
 };
 
-export const DEFAULT_READ_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 400, budgetMs: 10_000, attemptTimeoutMs: 8_000 };
+export const DEFAULT_READ_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 400, budgetMs: 10_000, attemptTimeoutMs: 8_000, waitOutThrottle: true };
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -199,6 +201,7 @@ function retryDelayMs(error: unknown, attempt: number, policy: RetryPolicy): num
   const failure = upstreamFailureOf(error);
   if (!failure) return isNetworkError(error) ? backoff : null;
   if (failure.status !== 429 && failure.status < 500) return null;
+  if (failure.status === 429 && !policy.waitOutThrottle) return null;
   const after = retryAfterSeconds(failure);
   return after === undefined ? backoff : after * 1000;
 }

@@ -55,10 +55,10 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
   const fail = (operation: ReplicateOperation, modelRef: string) => (error: unknown): never => {
     throw toReplicateAppError(error, { operation, modelRef });
   };
-  const read = (operation: "get" | "cancel", id: string, call: (signal: AbortSignal) => Promise<unknown>) => {
+  const read = (operation: "get" | "cancel", id: string, call: (signal: AbortSignal) => Promise<unknown>, policy: RetryPolicy = retry) => {
     // The id goes into the URL path: anything but Replicate's id alphabet is simply unknown.
     if (!PREDICTION_ID_PATTERN.test(id)) return Promise.reject(new AppError("not_found", "Prediction not found."));
-    return withReadRetries(call, retry, options.sleep)
+    return withReadRetries(call, policy, options.sleep)
       .then((json) => toModelPrediction(json))
       .catch(fail(operation, "a prediction"));
   };
@@ -152,7 +152,7 @@ export function createReplicateModel(config: Pick<ReplicateConfig, "apiToken" | 
       return url;
     },
 
-    get: (id) => read("get", id, (signal) => client.predictions.get(id, { signal })),
+    get: (id, { waitOutThrottle = true } = {}) => read("get", id, (signal) => client.predictions.get(id, { signal }), { ...retry, waitOutThrottle }),
     cancel: (id) => read("cancel", id, (signal) => client.predictions.cancel(id, { signal })),
 
     async openOutput(prediction: ModelPrediction, index: number): Promise<OutputDownload> {

@@ -111,7 +111,8 @@ async function read({
   }
   let live: ModelPrediction;
   try {
-    live = await model.get(row.id);
+    // A throttled read is not waited out here: every poll joined to this one would wait with it.
+    live = await model.get(row.id, { waitOutThrottle: false });
   } catch (error) {
     const appError = asAppError(error);
     if (appError.code !== "rate_limited" && appError.code !== "upstream_unavailable") throw error;

@@ -268,6 +268,19 @@ describe("Replicate failing on read", () => {
     await expectSavedAfterWaits(id, waitSeconds);
   });
 
+  it("a short Replicate 429 is not waited out inside the poll: one read, an answer at once, and the page told when to come back", async () => {
+    const id = await started();
+    const reads = api.requestsTo("get").length;
+    api.failNext("get", { status: 429, headers: { "retry-after": "1" }, body: { detail: "Request was throttled. Your rate limit resets in ~1s." } });
+
+    const throttled = await pollId(id);
+    expect(throttled.status).toBe(200);
+    expect(await throttled.json()).toMatchObject({ id, error: null, pollAfterMs: 1_000 });
+    // Waiting inside would have read again after the second: every poll joined to it would have waited too.
+    expect(api.requestsTo("get").length).toBe(reads + 1);
+    await expectSavedAfterWaits(id, 1);
+  });
+
   it("one Replicate 500 is retried inside the same poll, unseen", async () => {
     const id = await started();
     api.failNext("get", 500, 1);

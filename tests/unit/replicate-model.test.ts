@@ -304,6 +304,18 @@ describe("get and cancel", () => {
     expect(sleeps).toEqual([2000]);
   });
 
+  it("passes even a short throttle on at once when asked not to wait it out (a poll reading for everyone)", async () => {
+    const { id } = api.addPrediction({ status: "processing" });
+    api.failNext("get", { status: 429, headers: { "retry-after": "2" } });
+    expect(await caught(model().get(id, { waitOutThrottle: false }))).toMatchObject({ code: "rate_limited", retryAfter: 2 });
+    expect(api.requestsTo("get")).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    // Other failures are still retried: only the throttle's wait is the caller's to handle.
+    api.failNext("get", 500);
+    expect((await model().get(id, { waitOutThrottle: false })).status).toBe("succeeded");
+    expect(api.requestsTo("get")).toHaveLength(3);
+  });
+
   it("does not wait past its budget: a 30 s throttle is passed on at once", async () => {
     const { id } = api.addPrediction({ status: "processing" });
     api.failNext("get", 429);
