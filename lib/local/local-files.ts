@@ -1,6 +1,7 @@
 import "server-only";
 
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { mkdir, open as openFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
@@ -74,6 +75,7 @@ export function createLocalFileStore({
       // sees half a file, and a failed upload leaves the old one in place.
       const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
       let bytes = 0;
+      const out = createWriteStream(temp, { flags: "wx" });
       try {
         await pipeline(
           Readable.fromWeb(body as NodeReadableStream<Uint8Array>),
@@ -86,7 +88,7 @@ export function createLocalFileStore({
               yield chunk;
             }
           },
-          createWriteStream(temp, { flags: "wx" }),
+          out,
         );
 
         await withIdentity(db, identity, async (tx) => {
@@ -103,6 +105,10 @@ export function createLocalFileStore({
           await rename(temp, file);
         });
       } catch (error) {
+        // A body that fails at once can end the pipeline before the temp file is
+        // even open; the open still completes, so wait for the stream to close
+        // or the unlink runs first and the file is created after it.
+        if (!out.closed) await once(out, "close").catch(() => {});
         await unlink(temp).catch(() => {});
         throw isRlsViolation(error)
           ? new AppError("not_found", "That folder was not found.", { cause: error })
