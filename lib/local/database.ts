@@ -191,29 +191,34 @@ export async function closeDatabase(dataDir: string): Promise<void> {
 export type DbIdentity = { kind: "user"; user: { id: string; email: string } } | { kind: "service" };
 
 /**
+ * Becomes `identity` until the transaction ends, in one statement, as PostgREST
+ * does it: set_config('role', …, true) is `set local role`. Its parameters are
+ * identitySettings(identity).
+ */
+export const SET_IDENTITY_SQL =
+  "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)";
+
+/** The API role PostgREST would use for `identity`, its JWT claims, and its user id (or ""). */
+export function identitySettings(identity: DbIdentity): [role: string, claims: string, sub: string] {
+  if (identity.kind === "service") return ["service_role", JSON.stringify({ role: "service_role" }), ""];
+  const { id, email } = identity.user;
+  return ["authenticated", JSON.stringify({ sub: id, email, role: "authenticated", aud: "authenticated" }), id];
+}
+
+/**
  * Runs `fn` in a transaction as the API role PostgREST would use, with the same
  * JWT claims, so the migrations' row-level security decides what it may touch.
  * PGlite's own user is a superuser that bypasses RLS: app queries never run as
  * it. `set local` ends with the transaction, so nothing leaks to the next one.
+ * A single statement costs less through queryAs (lib/local/query-as.ts).
  */
 export async function withIdentity<T>(
   db: PGlite,
   identity: DbIdentity,
   fn: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
-  const claims =
-    identity.kind === "user"
-      ? { sub: identity.user.id, email: identity.user.email, role: "authenticated", aud: "authenticated" }
-      : { role: "service_role" };
-  const role = identity.kind === "user" ? "authenticated" : "service_role";
-  const sub = identity.kind === "user" ? identity.user.id : "";
-
   return db.transaction(async (tx) => {
-    // One round trip, as PostgREST does it: set_config('role', …, true) is `set local role`.
-    await tx.query(
-      "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)",
-      [role, JSON.stringify(claims), sub],
-    );
+    await tx.query(SET_IDENTITY_SQL, identitySettings(identity));
     return fn(tx);
   });
 }

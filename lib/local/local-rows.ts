@@ -3,6 +3,7 @@ import "server-only";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import { AppError } from "@/lib/errors";
 import { withIdentity, type DbIdentity } from "@/lib/local/database";
+import { queryAs } from "@/lib/local/query-as";
 import { DELETED_OUTPUT_SQLSTATE, DeletedOutputError } from "@/lib/predictions/deleted-outputs";
 import { replaceableBy } from "@/lib/predictions/observation";
 import type { ImageRow, PredictionRow, RowStore } from "@/lib/predictions/ports";
@@ -31,11 +32,25 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
     withIdentity(db, identity, fn).catch((error: unknown) => {
       throw toAppError(error);
     });
+  // For a function that sends one statement: it is its own transaction, sent in
+  // one exchange (lib/local/query-as.ts). A second statement would not share
+  // the first one's transaction, so it is refused rather than run apart.
+  const runOne = <T>(fn: (tx: Pick<Transaction, "query">) => Promise<T>) => {
+    let sent = false;
+    const query = <R>(sql: string, params?: unknown[]) => {
+      if (sent) throw new Error("runOne sends one statement; use run() for a transaction.");
+      sent = true;
+      return queryAs<R>(db, identity, sql, params);
+    };
+    return fn({ query }).catch((error: unknown) => {
+      throw toAppError(error);
+    });
+  };
 
   return {
     // The function takes the caller from the JWT claims withIdentity set, as PostgREST's rpc does.
     reservePrediction: ({ concurrent, perMinute }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<{ result: ReservationAnswer }>(
           "select public.reserve_prediction($1, $2) as result",
           [concurrent, perMinute],
@@ -44,12 +59,12 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     releaseReservation: ({ id }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         await tx.query("select public.release_prediction_reservation($1)", [id]);
       }),
 
     insertPrediction: (row) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<PredictionRow>(
           `insert into public.predictions (id, user_id, model, model_name, model_key, input, seed, output_count, status)
            values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) returning ${PREDICTION_COLUMNS}`,
@@ -59,7 +74,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     getPrediction: ({ id, userId }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<PredictionRow>(
           `select ${PREDICTION_COLUMNS} from public.predictions where id = $1 and user_id = $2`,
           [id, userId],
@@ -69,7 +84,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
 
     // One statement: the images come back as a JSON array beside the prediction's columns.
     getPredictionWithImages: ({ id, userId }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<PredictionRow & { images: ImageRow[] }>(
           `select ${PREDICTION_COLUMNS},
              (select coalesce(jsonb_agg(to_jsonb(i) order by i.output_index), '[]'::jsonb) from (
@@ -84,7 +99,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     getPredictionOwner: ({ id }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<{ user_id: string }>("select user_id from public.predictions where id = $1", [id]);
         return rows[0]?.user_id ?? null;
       }),
@@ -92,7 +107,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
     // Like an update through PostgREST, a row that is not the caller's is left
     // alone without an error; callers check ownership with getPrediction first.
     updatePrediction: ({ id, userId, status, error, completedAt, startedAt, seed }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         await tx.query(
           `update public.predictions set status = $3, error = $4, completed_at = $5,
              started_at = coalesce(started_at, $6), seed = coalesce(seed, $7)
@@ -102,7 +117,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     recordObservation: ({ id, userId, observation: o }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { before, same } = replaceableBy(o.status);
         const withOutput = o.output !== undefined;
         const { rows } = await tx.query(
@@ -121,7 +136,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     claimRead: ({ id, userId, now, until }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query(
           `update public.predictions set next_read_at = $4
            where id = $1 and user_id = $2 and (next_read_at is null or next_read_at <= $3) returning id`,
@@ -131,7 +146,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     keepEarlyWebhook: ({ webhookId, predictionId, body }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         await tx.query(
           `insert into public.webhook_inbox (webhook_id, prediction_id, body) values ($1, $2, $3::jsonb)
            on conflict (webhook_id) do nothing`,
@@ -140,7 +155,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     takeEarlyWebhooks: ({ predictionId }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<{ body: unknown; received_at: string }>(
           `delete from public.webhook_inbox where prediction_id = $1 returning body, ${iso("received_at")}`,
           [predictionId],
@@ -149,13 +164,13 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     pruneEarlyWebhooks: ({ before }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { affectedRows } = await tx.query("delete from public.webhook_inbox where received_at < $1", [before]);
         return affectedRows ?? 0;
       }),
 
     listRecentRunTimes: ({ userId, model, limit }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<{ ms: number }>(
           `select (extract(epoch from completed_at - started_at) * 1000)::float8 as ms from public.predictions
            where user_id = $1 and model = $2 and status = 'succeeded' and started_at is not null and completed_at is not null
@@ -166,7 +181,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     countPredictionsSince: ({ userId, since }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<{ count: number }>(
           "select count(*)::int as count from public.predictions where user_id = $1 and created_at >= $2",
           [userId, since],
@@ -175,7 +190,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     listRunningPredictions: ({ userId, since }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<PredictionRow>(
           `select ${PREDICTION_COLUMNS} from public.predictions
            where user_id = $1 and created_at >= $2 and status in ('starting', 'processing')
@@ -186,7 +201,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     listUnsavedPredictions: ({ since, limit }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<PredictionRow>(
           `select ${PREDICTION_COLUMNS} from public.predictions p
            where p.created_at >= $1 and p.status in ('starting', 'processing', 'succeeded')
@@ -200,7 +215,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
       }),
 
     getImageByOutput: ({ predictionId, outputIndex, userId }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<ImageRow>(
           `select ${IMAGE_COLUMNS} from public.sdxl_images where prediction_id = $1 and output_index = $2 and user_id = $3`,
           [predictionId, outputIndex, userId],
@@ -245,7 +260,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
     getImage: ({ id, userId }) =>
       !UUID.test(id)
         ? Promise.resolve(null)
-        : run(async (tx) => {
+        : runOne(async (tx) => {
             const { rows } = await tx.query<ImageRow>(
               `select ${IMAGE_COLUMNS} from public.sdxl_images where id = $1 and user_id = $2`,
               [id, userId],
@@ -256,7 +271,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
     listImages: async ({ userId, limit, cursor }) => {
       if (cursor && !UUID.test(cursor.id)) throw new AppError("bad_request", "Invalid page cursor.");
       const pageSize = Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE);
-      return run(async (tx) => {
+      return runOne(async (tx) => {
         const { rows } = cursor
           ? await tx.query<ImageRow>(
               `select ${IMAGE_COLUMNS} from public.sdxl_images
@@ -277,7 +292,7 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
     deleteImage: ({ id, userId }) =>
       !UUID.test(id)
         ? Promise.resolve(null)
-        : run(async (tx) => {
+        : runOne(async (tx) => {
             const { rows } = await tx.query<ImageRow>(
               `delete from public.sdxl_images where id = $1 and user_id = $2 returning ${IMAGE_COLUMNS}`,
               [id, userId],
