@@ -56,6 +56,19 @@ describe("a full gallery", () => {
       await createImages(page, PROMPTS, { seed: 100 });
     });
 
+    await step("the header's links move between pages without reloading the document", async () => {
+      await page.goto("/dashboard/generate");
+      await page.evaluate(() => (window.__sameDocument = true));
+      const nav = page.getByRole("navigation", { name: "Main" });
+      await nav.getByRole("link", { name: "Gallery" }).click();
+      await page.waitForURL((url) => url.pathname === "/dashboard");
+      await page.getByRole("list", { name: "Your images" }).waitFor();
+      assert.equal(await nav.getByRole("link", { name: "Gallery" }).getAttribute("aria-current"), "page");
+      assert.equal(await nav.getByRole("link", { name: "Generate" }).getAttribute("aria-current"), null);
+      // components/ui/app-link.tsx: a plain click is an App Router navigation, not a new document.
+      assert.equal(await page.evaluate(() => window.__sameDocument), true);
+    });
+
     await step("the first page shows 24 thumbnails, newest first", async () => {
       await page.goto("/dashboard");
       assert.equal(await tileButtons(page).count(), 24);
