@@ -11,6 +11,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { PGlite } from "@electric-sql/pglite";
 import { AppError } from "@/lib/errors";
 import { withIdentity, type DbIdentity } from "@/lib/local/database";
+import { queryAs } from "@/lib/local/query-as";
 import { removeThumbnails } from "@/lib/local/local-thumbnails";
 import type { FileStore, ImageUrls } from "@/lib/predictions/ports";
 import { THUMBNAIL_WIDTHS } from "@/lib/predictions/thumbnails";
@@ -161,13 +162,14 @@ export function createLocalFileStore({
     async open({ path: objectPath }) {
       const file = locate(objectPath);
       if (!file) return null;
-      const row = await withIdentity(db, identity, async (tx) => {
-        const { rows } = await tx.query<{ metadata: { mimetype?: unknown } | null }>(
-          "select metadata from storage.objects where bucket_id = $1 and name = $2",
-          [bucket, objectPath],
-        );
-        return rows[0] ?? null;
-      });
+      // Once per image shown (every thumbnail of a gallery page): one exchange, not a transaction.
+      const { rows } = await queryAs<{ metadata: { mimetype?: unknown } | null }>(
+        db,
+        identity,
+        "select metadata from storage.objects where bucket_id = $1 and name = $2",
+        [bucket, objectPath],
+      );
+      const row = rows[0] ?? null;
       if (!row) return null;
 
       // Size and stream come from the same open handle, so they agree even if
