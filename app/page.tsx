@@ -1,6 +1,6 @@
-import { AppLink } from "@/components/ui/app-link";
 import { redirect } from "next/navigation";
 import { Brand } from "@/components/brand";
+import { AppLink } from "@/components/ui/app-link";
 import { buttonClasses } from "@/components/ui/button";
 import { getCurrentUser } from "@/lib/server-context";
 

@@ -1,8 +1,8 @@
 "use client";
 
-import { AppLink } from "@/components/ui/app-link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
+import { AppLink } from "@/components/ui/app-link";
 
 /** A header link that marks the page it leads to when that page is open (`aria-current="page"`). */
 export function NavLink({ href, className, children }: { href: string; className?: string; children: ReactNode }) {

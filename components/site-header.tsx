@@ -1,6 +1,6 @@
-import { AppLink } from "@/components/ui/app-link";
 import { Brand } from "@/components/brand";
 import { NavLink } from "@/components/nav-link";
+import { AppLink } from "@/components/ui/app-link";
 import { Button, buttonClasses } from "@/components/ui/button";
 
 export type SiteHeaderProps = {

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import { AppLink } from "@/components/ui/app-link";
 import { redirect } from "next/navigation";
 import { EmptyGallery } from "@/components/gallery/empty-gallery";
 import { GalleryGrid } from "@/components/gallery/gallery-grid";
+import { AppLink } from "@/components/ui/app-link";
 import { buttonClasses } from "@/components/ui/button";
 import { decodeCursor, encodeCursor, GALLERY_PAGE_SIZE, listGallery } from "@/lib/predictions/gallery";
 import { getAppContext, getCurrentUser } from "@/lib/server-context";

@@ -1,7 +1,7 @@
 "use client";
 
-import { AppLink } from "@/components/ui/app-link";
 import { useActionState, useEffect, useId, useRef } from "react";
+import { AppLink } from "@/components/ui/app-link";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";

@@ -1,8 +1,8 @@
 "use client";
 
-import { AppLink } from "@/components/ui/app-link";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { tileSources } from "@/components/gallery/image-urls";
+import { AppLink } from "@/components/ui/app-link";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { LocalDateTime } from "@/components/ui/local-date-time";

@@ -1,8 +1,8 @@
 "use client";
 
-import { AppLink } from "@/components/ui/app-link";
 import { isModelUnavailable, type RequestFailure } from "@/components/generate/api-client";
 import type { FormErrors } from "@/components/generate/form-state";
+import { AppLink } from "@/components/ui/app-link";
 import { Notice } from "@/components/ui/notice";
 import { useFocusOnMount } from "@/components/ui/use-focus-on-mount";
 

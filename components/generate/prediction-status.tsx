@@ -1,6 +1,5 @@
 "use client";
 
-import { AppLink } from "@/components/ui/app-link";
 import { useId } from "react";
 import { ElapsedTime } from "@/components/generate/elapsed-time";
 import {
@@ -12,6 +11,7 @@ import {
   type Stage,
 } from "@/components/generate/prediction-stage";
 import type { PredictionState } from "@/components/generate/use-prediction";
+import { AppLink } from "@/components/ui/app-link";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { cx } from "@/components/ui/class-names";
 import { Notice } from "@/components/ui/notice";

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import { AppLink } from "@/components/ui/app-link";
 import { connection } from "next/server";
 import { ForgotPasswordForm } from "@/components/auth/forgot-password-form";
 import { Brand } from "@/components/brand";
+import { AppLink } from "@/components/ui/app-link";
 import { getServerEnv } from "@/lib/env";
 import { requestPasswordReset } from "../actions";
 

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import { AppLink } from "@/components/ui/app-link";
 import { NewPasswordForm } from "@/components/auth/new-password-form";
 import { Brand } from "@/components/brand";
+import { AppLink } from "@/components/ui/app-link";
 import { getServerEnv } from "@/lib/env";
 import { getCurrentUser } from "@/lib/server-context";
 import { resetPassword } from "../actions";
