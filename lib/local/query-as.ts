@@ -11,7 +11,7 @@ import { identitySettings, SET_IDENTITY_SQL, type DbIdentity } from "@/lib/local
  * Why: PGlite's query() sends each protocol message (parse, describe, bind,
  * describe, execute, sync) as its own call into Postgres, and a transaction
  * adds BEGIN and COMMIT, so one read under withIdentity costs sixteen calls,
- * about 1.8 ms of CPU; the poll route makes one on every request. Here both
+ * over a millisecond of CPU; the poll route makes one on every request. Here both
  * statements go as one extended-protocol pipeline ending in a single Sync.
  * Postgres runs everything before a Sync as one implicit transaction, so
  * `set_config(…, true)` holds for the statement and ends with it, as `set
@@ -23,6 +23,9 @@ import { identitySettings, SET_IDENTITY_SQL, type DbIdentity } from "@/lib/local
  * `_runExclusiveTransaction` (typed on the PGlite class, pinned at 0.5.16 in
  * package.json): `runExclusive`, the public one, takes only the query lock,
  * which another caller's transaction does not hold between its statements.
+ *
+ * `sql` is prepared once per database and kept: pass the code's own fixed
+ * statements, with every value as a parameter, never SQL built per call.
  */
 export async function queryAs<T>(db: PGlite, identity: DbIdentity, sql: string, params: readonly unknown[] = []): Promise<Results<T>> {
   const { serialize } = protocol;

@@ -23,7 +23,6 @@ export type ModelDescription = {
   openapiSchema: unknown;
 };
 
-/** What a create runs: a pinned version, an official model by name, or a deployment. */
 export type ReadOptions = {
   /**
    * false: a 429 comes back at once instead of being waited out inside the
@@ -34,6 +33,7 @@ export type ReadOptions = {
   waitOutThrottle?: boolean;
 };
 
+/** What a create runs: a pinned version, an official model by name, or a deployment. */
 export type RunTarget =
   | { kind: "version"; version: string }
   | { kind: "model"; owner: string; name: string }
