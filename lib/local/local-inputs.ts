@@ -1,8 +1,8 @@
 import "server-only";
 
-import type { PGlite, Transaction } from "@electric-sql/pglite";
-import { withIdentity, type DbIdentity } from "@/lib/local/database";
-import { toAppError } from "@/lib/local/local-rows";
+import type { PGlite } from "@electric-sql/pglite";
+import type { DbIdentity } from "@/lib/local/database";
+import { identityRunners } from "@/lib/local/identity-runners";
 import type { InputRow, InputRowStore } from "@/lib/inputs/ports";
 
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${column}`;
@@ -10,14 +10,11 @@ const INPUT_COLUMNS = `id, user_id, storage_path, status, content_type, bytes, w
 
 /** InputRowStore on the embedded database, under `identity`, so the migration's row-level security applies. */
 export function createLocalInputRowStore({ db, identity }: { db: PGlite; identity: DbIdentity }): InputRowStore {
-  const run = <T>(fn: (tx: Transaction) => Promise<T>) =>
-    withIdentity(db, identity, fn).catch((error: unknown) => {
-      throw toAppError(error);
-    });
+  const { run, runOne } = identityRunners(db, identity);
 
   return {
     insertInput: (row) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<InputRow>(
           `insert into public.input_images (id, user_id, storage_path, content_type) values ($1, $2, $3, $4) returning ${INPUT_COLUMNS}`,
           [row.id, row.user_id, row.storage_path, row.content_type],
@@ -28,7 +25,7 @@ export function createLocalInputRowStore({ db, identity }: { db: PGlite; identit
     getInputs: ({ ids, userId }) =>
       ids.length === 0
         ? Promise.resolve([])
-        : run(async (tx) => {
+        : runOne(async (tx) => {
             const { rows } = await tx.query<InputRow>(
               `select ${INPUT_COLUMNS} from public.input_images where id = any($1::uuid[]) and user_id = $2`,
               [ids, userId],
@@ -37,7 +34,7 @@ export function createLocalInputRowStore({ db, identity }: { db: PGlite; identit
           }),
 
     markReady: ({ id, userId, contentType, bytes, width, height }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         await tx.query(
           "update public.input_images set status = 'ready', content_type = $3, bytes = $4, width = $5, height = $6 where id = $1 and user_id = $2",
           [id, userId, contentType, bytes, width, height],
@@ -45,12 +42,12 @@ export function createLocalInputRowStore({ db, identity }: { db: PGlite; identit
       }),
 
     markUsed: ({ ids, userId, at }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         await tx.query("update public.input_images set last_used_at = $3 where id = any($1::uuid[]) and user_id = $2", [ids, userId, at]);
       }),
 
     deleteInput: ({ id, userId }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         await tx.query("delete from public.input_images where id = $1 and user_id = $2", [id, userId]);
       }),
 
@@ -68,7 +65,7 @@ export function createLocalInputRowStore({ db, identity }: { db: PGlite; identit
           }),
 
     listStaleInputs: ({ before, limit }) =>
-      run(async (tx) => {
+      runOne(async (tx) => {
         const { rows } = await tx.query<InputRow>(
           `select ${INPUT_COLUMNS} from public.input_images
            where created_at < $1 and coalesce(last_used_at, created_at) < $1
@@ -81,7 +78,7 @@ export function createLocalInputRowStore({ db, identity }: { db: PGlite; identit
     inputsWithImages: ({ ids }) =>
       ids.length === 0
         ? Promise.resolve(new Set<string>())
-        : run(async (tx) => {
+        : runOne(async (tx) => {
             const { rows } = await tx.query<{ input_id: string }>(
               `select distinct pi.input_id from public.prediction_inputs pi
                where pi.input_id = any($1::uuid[])

@@ -1,10 +1,9 @@
 import "server-only";
 
-import type { PGlite, Transaction } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { AppError } from "@/lib/errors";
-import { withIdentity, type DbIdentity } from "@/lib/local/database";
-import { queryAs } from "@/lib/local/query-as";
-import { DELETED_OUTPUT_SQLSTATE, DeletedOutputError } from "@/lib/predictions/deleted-outputs";
+import type { DbIdentity } from "@/lib/local/database";
+import { identityRunners } from "@/lib/local/identity-runners";
 import { replaceableBy } from "@/lib/predictions/observation";
 import type { ImageRow, PredictionRow, RowStore } from "@/lib/predictions/ports";
 import { toReservation, type ReservationAnswer } from "@/lib/predictions/reservation";
@@ -28,24 +27,7 @@ const IMAGE_COLUMNS = `id, user_id, prediction_id, output_index, prompt, input, 
  * given, which is what protects rows when the identity is the service role.
  */
 export function createLocalRowStore({ db, identity }: { db: PGlite; identity: DbIdentity }): RowStore {
-  const run = <T>(fn: (tx: Transaction) => Promise<T>) =>
-    withIdentity(db, identity, fn).catch((error: unknown) => {
-      throw toAppError(error);
-    });
-  // For a function that sends one statement: it is its own transaction, sent in
-  // one exchange (lib/local/query-as.ts). A second statement would not share
-  // the first one's transaction, so it is refused rather than run apart.
-  const runOne = <T>(fn: (tx: Pick<Transaction, "query">) => Promise<T>) => {
-    let sent = false;
-    const query = <R>(sql: string, params?: unknown[]) => {
-      if (sent) throw new Error("runOne sends one statement; use run() for a transaction.");
-      sent = true;
-      return queryAs<R>(db, identity, sql, params);
-    };
-    return fn({ query }).catch((error: unknown) => {
-      throw toAppError(error);
-    });
-  };
+  const { run, runOne } = identityRunners(db, identity);
 
   return {
     // The function takes the caller from the JWT claims withIdentity set, as PostgREST's rpc does.
@@ -300,26 +282,4 @@ export function createLocalRowStore({ db, identity }: { db: PGlite; identity: Db
             return rows[0] ?? null;
           }),
   };
-}
-
-/** Postgres errors a caller can act on, as AppErrors; anything else unchanged. */
-export function toAppError(error: unknown): unknown {
-  if (error instanceof AppError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  switch (code) {
-    case DELETED_OUTPUT_SQLSTATE:
-      return new DeletedOutputError({ cause: error });
-    case "42501": // row-level security or privilege: say nothing about whose row it is
-    case "23503": // the referenced prediction or user does not exist
-      return new AppError("not_found", "That prediction was not found.", { cause: error });
-    case "23505":
-      return new AppError("conflict", "That record already exists.", { cause: error });
-    case "23514": // check constraint
-    case "22P02": // malformed uuid
-    case "22007": // malformed timestamp
-    case "22008":
-      return new AppError("bad_request", "The request contained an invalid value.", { cause: error });
-    default:
-      return error;
-  }
 }

@@ -1,6 +1,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MEMORY_DATA_DIR, openDatabase, withIdentity, type DbIdentity } from "@/lib/local/database";
+import { identityRunners } from "@/lib/local/identity-runners";
 import { queryAs } from "@/lib/local/query-as";
 
 // queryAs (lib/local/query-as.ts) sends one statement as a person in a single
@@ -127,5 +128,28 @@ describe("queryAs", () => {
     );
     expect(rows).toEqual([{ n: 42, b: true, missing: null, list: ["plain", 'a "quote"', "back\\slash", "comma,brace}"] }]);
     await expect(queryAs(db, asAlice, "select $1::jsonb", [{ not: "text" }])).rejects.toThrow(/pass JSON as text/);
+  });
+});
+
+describe("identityRunners().runOne, the stores' way to send one statement", () => {
+  it("turns a row-security refusal into not_found, as run() does", async () => {
+    const insertAsAlice = (tx: { query: typeof db.query }) =>
+      tx.query(
+        `insert into public.predictions (id, user_id, model, model_name, model_key, input, output_count, status)
+         values ('pquery0as0test0000003', $1, 'local-preview', 'Local', 'local-preview', '{}'::jsonb, 1, 'starting')`,
+        [(asAlice as { user: { id: string } }).user.id],
+      );
+    const { run, runOne } = identityRunners(db, asBob);
+    await expect(runOne(insertAsAlice)).rejects.toMatchObject({ code: "not_found", status: 404 });
+    await expect(run(insertAsAlice)).rejects.toMatchObject({ code: "not_found", status: 404 });
+  });
+
+  it("refuses a second statement, which would not share the first one's transaction", async () => {
+    const { runOne } = identityRunners(db, asAlice);
+    const twice = runOne(async (tx) => {
+      await tx.query(READ, [PREDICTION]);
+      await tx.query(READ, [PREDICTION]);
+    });
+    await expect(twice).rejects.toThrow("runOne sends one statement; use run() for a transaction.");
   });
 });
