@@ -5,7 +5,7 @@
  * code on its own. The tests that should notice it run against the mutated
  * file; a mutant is killed when they fail and survives when they pass.
  *
- * Usage: npm run mutants [-- --only <id-or-area>[,<id-or-area>...]] [--list] [--skip-missing-tests]
+ * Usage: see USAGE below (an unknown flag stops the run before it starts).
  *
  * --skip-missing-tests runs each mutant against those of its test files that
  * exist (a mutant with none left survives): for measuring an older commit's
@@ -24,6 +24,17 @@ import { MUTANTS } from "./mutants.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const args = process.argv.slice(2);
+const USAGE = "Usage: npm run mutants [-- --only <id-or-area>[,<id-or-area>...]] [--list] [--skip-missing-tests]";
+const KNOWN_FLAGS = ["--only", "--list", "--skip-missing-tests"];
+// A run edits the working tree for half an hour: a flag it does not know (a
+// typo, --help) stops it before it starts rather than being ignored.
+const unknown = args.filter((arg, i) => arg.startsWith("-") && !KNOWN_FLAGS.includes(arg) && args[i - 1] !== "--only");
+if (unknown.length > 0) {
+  const help = unknown.every((arg) => arg === "--help" || arg === "-h");
+  if (!help) console.error(`Unknown option: ${unknown.join(" ")}`);
+  console.log(USAGE);
+  process.exit(help ? 0 : 2);
+}
 const only = valueOf("--only")?.split(",").filter(Boolean) ?? null;
 const selected = only ? MUTANTS.filter((m) => only.includes(m.id) || only.includes(m.area)) : MUTANTS;
 
