@@ -25,6 +25,9 @@ export function securityHeaders() {
   ];
 }
 
+/** Every path except the hashed build files under /_next/static/ (path-to-regexp, as Next matches `source`). */
+export const PAGES_AND_ROUTES = "/((?!_next/static/).*)";
+
 const nextConfig: NextConfig = {
   // PGlite ships its Postgres as WebAssembly plus data files it loads from its
   // own package folder; bundling it would break those relative loads.
@@ -34,7 +37,11 @@ const nextConfig: NextConfig = {
   // Read when Next builds: nothing here may depend on the deployment's environment.
   async headers() {
     return [
-      { source: "/:path*", headers: securityHeaders() },
+      // Everything but the build's scripts and styles, which are not documents: there
+      // framing, referrer, opener and permissions rules mean nothing, and on a page's
+      // first visit they cost about 230 bytes on each of its 6 to 9 scripts.
+      { source: PAGES_AND_ROUTES, headers: securityHeaders() },
+      { source: "/_next/static/:path*", headers: [{ key: "X-Content-Type-Options", value: "nosniff" }] },
       // Fixed, so it can live here; the proxy leaves these paths' policy alone.
       { source: "/api/files/:path*", headers: [{ key: "Content-Security-Policy", value: FILE_CONTENT_SECURITY_POLICY }] },
     ];

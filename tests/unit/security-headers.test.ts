@@ -1,17 +1,20 @@
+import { getPathMatch } from "next/dist/shared/lib/router/utils/path-match";
 import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import nextConfig, { FILE_CONTENT_SECURITY_POLICY } from "@/next.config";
+import nextConfig, { FILE_CONTENT_SECURITY_POLICY, PAGES_AND_ROUTES } from "@/next.config";
 import { proxy } from "@/proxy";
 
 type Rule = { source: string; headers: Array<{ key: string; value: string }> };
 
-/** The headers Next would send for `path`: every matching rule in order, later ones winning, as Next applies them. */
+/**
+ * The headers Next would send for `path`: every rule whose `source` matches (with
+ * Next's own path matcher), in order, later ones winning, as Next applies them.
+ */
 async function headersFor(path: string): Promise<Record<string, string>> {
   const rules = (await nextConfig.headers!()) as Rule[];
   const result: Record<string, string> = {};
   for (const rule of rules) {
-    const prefix = rule.source.replace("/:path*", "");
-    if (path === prefix || path.startsWith(`${prefix}/`) || prefix === "") {
+    if (getPathMatch(rule.source, { strict: true })(path)) {
       for (const { key, value } of rule.headers) result[key.toLowerCase()] = value;
     }
   }
@@ -53,6 +56,20 @@ describe("security headers", () => {
     expect(csp.get("script-src")).not.toContain("'unsafe-eval'");
   });
 
+  it.each(["/_next/static/chunks/0abc123.js", "/_next/static/css/0abc123.css", "/_next/static/media/logo.0abc.svg"])(
+    "sends only nosniff with the build's own file %s, which is no document",
+    async (path) => {
+      const headers = await headersFor(path);
+      expect(headers).toEqual({ "x-content-type-options": "nosniff" });
+    },
+  );
+
+  it("still sends the full set on paths that only look like build files", async () => {
+    for (const path of ["/_next/data/x.json", "/_next/static-page", "/api/_next/static/x.js"]) {
+      expect(await headersFor(path), path).toHaveProperty("x-frame-options", "DENY");
+    }
+  });
+
   it("allows eval only under next dev, which needs it for error overlays", async () => {
     vi.stubEnv("NODE_ENV", "development");
     const csp = directives((await pagePolicy("/"))!);
@@ -81,7 +98,7 @@ describe("security headers", () => {
     vi.stubEnv("NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY", "sb_publishable_build");
     const rules = (await nextConfig.headers!()) as Rule[];
     expect(JSON.stringify(rules)).not.toContain("built-with");
-    expect(rules.find((rule) => rule.source === "/:path*")?.headers.map(({ key }) => key.toLowerCase())).not.toContain("content-security-policy");
+    expect(rules.find((rule) => rule.source === PAGES_AND_ROUTES)?.headers.map(({ key }) => key.toLowerCase())).not.toContain("content-security-policy");
 
     // The same build, started against another project, then reconfigured.
     vi.stubEnv("NEXT_PUBLIC_SUPABASE_URL", "https://deployed.supabase.co");
