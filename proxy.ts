@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE } from "@/lib/auth/session-cookie";
 import { readProxyConfig } from "@/lib/env";
 import { contentSecurityPolicy, hasFilePolicy } from "@/lib/http/content-security-policy";
+import { REQUEST_PATH_HEADER, signInPathFor } from "@/lib/http/request-path";
 import { refuseMalformedRequest } from "@/lib/http/request-guard";
 
 /**
@@ -29,8 +30,13 @@ export async function proxy(request: NextRequest) {
 async function route(request: NextRequest, { supabase, appUrl }: ReturnType<typeof readProxyConfig>): Promise<NextResponse> {
   const refused = await refuseMalformedRequest(request, appUrl);
   if (refused) return refused;
+  const isProtectedPage = isProtected(request);
+  // For the dashboard layout, which sends an expired session to sign-in and back
+  // here. Only where that layout runs: forwarding headers costs every request.
+  if (isProtectedPage) request.headers.set(REQUEST_PATH_HEADER, requestedPath(request));
   if (!supabase) {
-    if (!isProtected(request) || request.cookies.has(SESSION_COOKIE)) return NextResponse.next();
+    if (!isProtectedPage) return NextResponse.next();
+    if (request.cookies.has(SESSION_COOKIE)) return NextResponse.next({ request });
     return NextResponse.redirect(loginUrl(request));
   }
 
@@ -40,7 +46,7 @@ async function route(request: NextRequest, { supabase, appUrl }: ReturnType<type
   // Auth refused to refresh for now (rate limited): the person is still signed
   // in, and their cookies are kept; ask them to retry instead of signing them out.
   if (!claims && refreshRateLimited !== null) return busy(request, refreshRateLimited);
-  if (claims || !isProtected(request)) return response;
+  if (claims || !isProtectedPage) return response;
   const redirect = NextResponse.redirect(loginUrl(request));
   // Keep whatever the refresh wrote (e.g. cleared cookies of a dead session).
   for (const cookie of response.cookies.getAll()) redirect.cookies.set(cookie);
@@ -62,10 +68,12 @@ function isProtected(request: NextRequest): boolean {
   return pathname === "/dashboard" || pathname.startsWith("/dashboard/");
 }
 
+function requestedPath(request: NextRequest): string {
+  return `${request.nextUrl.pathname}${request.nextUrl.search}`;
+}
+
 function loginUrl(request: NextRequest): URL {
-  const login = new URL("/login", request.url);
-  login.searchParams.set("next", `${request.nextUrl.pathname}${request.nextUrl.search}`);
-  return login;
+  return new URL(signInPathFor(requestedPath(request)), request.url);
 }
 
 export const config = {

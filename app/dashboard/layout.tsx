@@ -1,12 +1,15 @@
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { SiteHeader } from "@/components/site-header";
+import { REQUEST_PATH_HEADER, signInPathFor } from "@/lib/http/request-path";
 import { getCurrentUser } from "@/lib/server-context";
 import { signOut } from "../(auth)/actions";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
-  // The proxy only checks that a cookie exists; this checks that it is valid.
+  // The proxy only checks that a cookie exists; this checks that it is valid. A
+  // layout's redirect wins over its page's, so it must name the page to come back to.
   const user = await getCurrentUser();
-  if (!user) redirect("/login");
+  if (!user) redirect(signInPathFor((await headers()).get(REQUEST_PATH_HEADER)));
   return (
     <>
       <SiteHeader email={user.email} signOut={signOut} />

@@ -21,6 +21,26 @@ describe("accounts", () => {
     });
   });
 
+  it("after a session dies, signing in again comes back to the page that was asked for", { timeout: 60_000 }, async (t) => {
+    const { page, step, context } = await newPerson(t);
+    const email = "expired@example.com";
+    await step("sign up, then the session cookie stops being valid (expired, or revoked elsewhere)", async () => {
+      await signUp(page, email);
+      const [cookie] = (await context.cookies()).filter((candidate) => candidate.name === "sdxl-session");
+      assert.ok(cookie, "signed in with a session cookie");
+      await context.addCookies([{ ...cookie, value: "expired" }]);
+    });
+    await step("a visit to account settings asks to sign in, naming the way back", async () => {
+      await page.goto("/dashboard/account?from=email");
+      await page.waitForURL("**/login?next=%2Fdashboard%2Faccount%3Ffrom%3Demail");
+    });
+    await step("signing in lands on account settings, not the default page", async () => {
+      await signIn(page, email);
+      await page.waitForURL((url) => url.pathname === "/dashboard/account" && url.search === "?from=email");
+      await page.getByRole("heading", { level: 1 }).waitFor();
+    });
+  });
+
   it("signs out, is kept out, and signs back in to the same gallery", { timeout: 60_000 }, async (t) => {
     const person = await newPerson(t);
     const { page, step } = person;
