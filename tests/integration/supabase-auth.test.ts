@@ -3,6 +3,7 @@ import { NextRequest } from "next/server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetServerEnvForTests } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { REQUEST_PATH_HEADER } from "@/lib/http/request-path";
 import { resetAppContextForTests } from "@/lib/server-context";
 import type { BackendRuntime } from "@/lib/server-context";
 import {
@@ -257,9 +258,11 @@ describe("the proxy", () => {
     expect((await proxy(visit("/"))).headers.get("location")).toBeNull();
     api.addUser({ email: "a@example.com", password });
     await runtime.auth.signIn({ email: "a@example.com", password }, testCookies);
-    const response = await proxy(visit("/dashboard"));
+    const response = await proxy(visit("/dashboard?page=2"));
     expect(response.headers.get("location")).toBeNull();
     expect(api.requestsTo("auth.user")).toHaveLength(1);
+    // Forwarded to the page's server components, for the layout's way back to sign-in.
+    expect(response.headers.get(`x-middleware-request-${REQUEST_PATH_HEADER}`)).toBe("/dashboard?page=2");
   });
 
   it("refreshes an expiring session and writes it to the response (HttpOnly, Secure behind https, not cacheable)", async () => {
